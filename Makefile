@@ -1,0 +1,45 @@
+# Lotline: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi.py
+
+.PHONY: run test lint format bench clean
+
+# The virtualenv is rebuilt only when a requirements file changes (the stamps are newer otherwise).
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+run: $(VENV)/.runtime-installed
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	@echo ""
+	@echo "Lotline is starting on http://127.0.0.1:$(PORT)/"
+	@echo "Demo logins (password 'demo'): sales, production, marketing, admin"
+	@echo "Stop with Ctrl-C."
+	@echo ""
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check app tests config.py wsgi.py
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format app tests config.py wsgi.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

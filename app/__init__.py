@@ -1,0 +1,93 @@
+"""Lotline: recall and quality incident management."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None, overrides: dict | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, error pages, CLI."""
+    config_class = config_class or config_from_env()
+    config_class.validate()
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
+    app.config.from_object(config_class)
+    if overrides:
+        app.config.update(overrides)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_request_guards(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from config import INSTANCE_DIR
+
+    from .extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+    from .web.converters import BoundedIntConverter
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    app.url_map.converters["int"] = BoundedIntConverter
+    db.init_app(app)
+    from .models.types import render_item
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+
+    from . import models  # noqa: F401  (register every model with the metadata)
+    from .models.db_setup import install_engine_hooks
+
+    with app.app_context():
+        install_engine_hooks(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .complaints import bp as complaints_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(complaints_bp, url_prefix="/complaints")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .web.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .web.template_helpers import register
+
+    register(app)
+
+
+def register_request_guards(app: Flask) -> None:
+    from .web.guards import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,171 @@
+"""Products and customers: lists for everyone, editing and CSV import for admins."""
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..errors import DomainError, StaleRecord
+from ..extensions import db
+from ..models import CUSTOMER_KINDS, PRODUCT_KINDS, Customer, Product
+from ..models.types import utcnow
+from ..permissions import Permission, permission_required
+from ..web.csv_export import csv_response
+from ..web.filters import FilterParser, like_pattern
+from . import bp, masterdata
+from .forms import UploadForm
+from .routes_users import _apply_errors
+
+PAGES = {
+    "product": dict(
+        entity=masterdata.PRODUCTS,
+        model=Product,
+        list="admin.products",
+        title="Products",
+        kinds=PRODUCT_KINDS,
+        search=("sku", "name"),
+        order="sku",
+    ),
+    "customer": dict(
+        entity=masterdata.CUSTOMERS,
+        model=Customer,
+        list="admin.customers",
+        title="Customers",
+        kinds=CUSTOMER_KINDS,
+        search=("name", "email", "country"),
+        order="name",
+    ),
+}
+
+
+def _list(kind: str):
+    page_def = PAGES[kind]
+    model = page_def["model"]
+    parser = FilterParser(request.args)
+    q = parser.text("q")
+    stmt = sa.select(model).order_by(getattr(model, page_def["order"]))
+    if q:
+        pattern = like_pattern(q)
+        stmt = stmt.where(
+            sa.or_(*[getattr(model, c).ilike(pattern, escape="\\") for c in page_def["search"]])
+        )
+    if request.args.get("format") == "csv":
+        fields = page_def["entity"].fields
+        rows = ([getattr(r, f) for f in fields] for r in db.session.scalars(stmt))
+        return csv_response(f"{kind}s-{utcnow():%Y%m%d}.csv", list(fields), rows)
+    page = db.paginate(stmt, page=parser.page(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    return render_template(f"admin/{kind}s.html", page=page, q=q, kinds=page_def["kinds"])
+
+
+def _edit(kind: str, record_id: int | None):
+    page_def = PAGES[kind]
+    entity = page_def["entity"]
+    record = db.get_or_404(page_def["model"], record_id) if record_id else None
+    form = entity.form(obj=record if request.method == "GET" else None)
+    if request.method == "GET" and record:
+        form.version.data = record.version
+    if form.validate_on_submit():
+        values = {f: getattr(form, f).data for f in entity.fields}
+        try:
+            if record is None:
+                record = masterdata.create(entity, values, current_user)
+            else:
+                masterdata.update(entity, record, values, current_user, form.opened_version())
+            db.session.commit()
+        except (StaleRecord, StaleDataError):
+            db.session.rollback()
+            flash(
+                f"This {kind} was changed by someone else since you opened it. Your values are "
+                "kept below; reload the page to see the saved ones.",
+                "warning",
+            )
+            return render_template(
+                "admin/masterdata_form.html",
+                form=form,
+                record=record,
+                kind=kind,
+                list_endpoint=page_def["list"],
+            ), 409
+        except DomainError as error:
+            db.session.rollback()
+            _apply_errors(form, error)
+        else:
+            flash(f"{kind.capitalize()} {getattr(record, entity.key)} saved.", "success")
+            return redirect(url_for(page_def["list"]))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/masterdata_form.html", form=form, record=record, kind=kind, list_endpoint=page_def["list"]
+    ), status
+
+
+def _import(kind: str):
+    page_def = PAGES[kind]
+    form = UploadForm()
+    result = None
+    if form.validate_on_submit():
+        result = masterdata.import_csv(page_def["entity"], form.file.data.stream, current_user)
+        if result.ok:
+            db.session.commit()
+            flash(f"Import done: {result.summary()}.", "success")
+            return redirect(url_for(page_def["list"]))
+        db.session.rollback()
+    required, optional = page_def["entity"].columns
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "admin/import.html",
+        form=form,
+        result=result,
+        kind=kind,
+        required=required,
+        optional=optional,
+        kinds=page_def["kinds"],
+        list_endpoint=page_def["list"],
+    ), status
+
+
+@bp.route("/products")
+@permission_required(Permission.MASTERDATA_VIEW)
+def products():
+    return _list("product")
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@permission_required(Permission.MASTERDATA_EDIT)
+def product_create():
+    return _edit("product", None)
+
+
+@bp.route("/products/<int:product_id>", methods=["GET", "POST"])
+@permission_required(Permission.MASTERDATA_EDIT)
+def product_edit(product_id: int):
+    return _edit("product", product_id)
+
+
+@bp.route("/products/import", methods=["GET", "POST"])
+@permission_required(Permission.MASTERDATA_EDIT)
+def product_import():
+    return _import("product")
+
+
+@bp.route("/customers")
+@permission_required(Permission.MASTERDATA_VIEW)
+def customers():
+    return _list("customer")
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@permission_required(Permission.MASTERDATA_EDIT)
+def customer_create():
+    return _edit("customer", None)
+
+
+@bp.route("/customers/<int:customer_id>", methods=["GET", "POST"])
+@permission_required(Permission.MASTERDATA_EDIT)
+def customer_edit(customer_id: int):
+    return _edit("customer", customer_id)
+
+
+@bp.route("/customers/import", methods=["GET", "POST"])
+@permission_required(Permission.MASTERDATA_EDIT)
+def customer_import():
+    return _import("customer")

@@ -1,0 +1,138 @@
+"""Admin: users and roles, and the audit trail."""
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..auth import services as accounts
+from ..errors import DomainError
+from ..extensions import db
+from ..models import AuditEvent, User
+from ..permissions import Permission, permission_required
+from ..web.filters import FilterParser, like_pattern
+from ..web.forms import ConfirmForm
+from . import bp
+from .forms import UserForm
+
+
+@bp.route("/users")
+@permission_required(Permission.USERS_MANAGE)
+def users():
+    users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.username)).all()
+    return render_template("admin/users.html", users=users, toggle_form=ConfirmForm())
+
+
+def _apply_errors(form, error: DomainError) -> None:
+    for name, messages in error.field_errors.items():
+        if hasattr(form, name):
+            getattr(form, name).errors = list(messages)
+    flash(error.message, "danger")
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@permission_required(Permission.USERS_MANAGE)
+def user_create():
+    form = UserForm()
+    if form.validate_on_submit():
+        if not form.password.data:
+            form.password.errors = ["Set a password for the new user."]
+        else:
+            try:
+                user = accounts.create_user(
+                    username=form.username.data,
+                    name=form.name.data,
+                    email=form.email.data,
+                    password=form.password.data,
+                    roles=form.roles.data,
+                    timezone=form.timezone.data or None,
+                    actor=current_user,
+                )
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                _apply_errors(form, error)
+            else:
+                flash(f"User {user.username} created.", "success")
+                return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@permission_required(Permission.USERS_MANAGE)
+def user_edit(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    form.username.render_kw = {"readonly": True}
+    if request.method == "GET":
+        form.roles.data = user.roles
+        form.timezone.data = user.timezone or ""
+        form.version.data = user.version
+    else:
+        form.username.data = user.username
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            if form.opened_version() != user.version:
+                raise StaleDataError()
+            accounts.update_user(
+                user,
+                actor=current_user,
+                roles=form.roles.data,
+                name=form.name.data,
+                email=form.email.data,
+                active=form.active.data,
+                timezone=form.timezone.data or None,
+            )
+            if form.password.data:
+                accounts.set_password_by_admin(user, form.password.data, current_user)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(
+                "This user was changed by someone else since you opened the page; "
+                "reload it and make your change again.",
+                "warning",
+            )
+            return render_template("admin/user_form.html", form=form, user=user), 409
+        except DomainError as error:
+            db.session.rollback()
+            _apply_errors(form, error)
+        else:
+            flash(f"User {user.username} saved.", "success")
+            return redirect(url_for("admin.users"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@permission_required(Permission.USERS_MANAGE)
+def user_toggle_active(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        accounts.update_user(user, actor=current_user, active=not user.active)
+        db.session.commit()
+        flash(f"User {user.username} {'activated' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("admin.users"))
+
+
+@bp.route("/audit")
+@permission_required(Permission.AUDIT_VIEW)
+def audit():
+    parser = FilterParser(request.args)
+    q = parser.text("q")
+    record_type = parser.text("record_type", 30)
+    stmt = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    if q:
+        pattern = like_pattern(q)
+        stmt = stmt.where(
+            sa.or_(
+                AuditEvent.record_label.ilike(pattern, escape="\\"),
+                AuditEvent.actor_name.ilike(pattern, escape="\\"),
+                AuditEvent.action.ilike(pattern, escape="\\"),
+            )
+        )
+    if record_type:
+        stmt = stmt.where(AuditEvent.record_type == record_type)
+    page = db.paginate(stmt, page=parser.page(), per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
+    return render_template("admin/audit.html", page=page, q=q, record_type=record_type)

@@ -1,0 +1,1 @@
+"""The audit trail: writing events, reading timelines, verifying the hash chain."""

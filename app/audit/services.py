@@ -1,0 +1,150 @@
+"""Append audit events to the hash chain and verify it."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import AuditEvent
+from ..models.types import utcnow
+
+GENESIS_HASH = "0" * 64
+_PG_AUDIT_LOCK = 72_430_001  # advisory lock key serialising appends to the chain
+
+
+def _plain(value):
+    """Turn a column value into something JSON keeps exactly."""
+    if value is None or isinstance(value, (str, int, bool, float)):
+        return value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for the fields whose value changed."""
+    return {
+        key: [_plain(before.get(key)), _plain(after.get(key))]
+        for key in after
+        if _plain(before.get(key)) != _plain(after.get(key))
+    }
+
+
+def snapshot(record, fields) -> dict:
+    return {name: getattr(record, name) for name in fields}
+
+
+def compute_hash(event: AuditEvent) -> str:
+    payload = json.dumps(
+        [
+            event.prev_hash,
+            event.created_at.isoformat(timespec="microseconds"),
+            event.actor_id,
+            event.actor_name,
+            event.record_type,
+            event.record_id,
+            event.record_label,
+            event.action,
+            event.changes,
+        ],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _lock_chain() -> None:
+    """Make sure no other transaction appends between our read of the last hash and commit."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_AUDIT_LOCK})
+    elif dialect == "sqlite":
+        # A write statement takes SQLite's RESERVED lock: from here to commit no other
+        # connection can write, so the last hash we read stays the last one.
+        db.session.execute(sa.text("UPDATE audit_events SET id = id WHERE 0 = 1"))
+
+
+def record(
+    action: str,
+    record_type: str,
+    record_id: int | None,
+    *,
+    label: str | None = None,
+    changes: dict | None = None,
+    actor=None,
+) -> AuditEvent:
+    """Append one event to the chain in the current transaction (flushes, never commits)."""
+    if actor is None and current_user and current_user.is_authenticated:
+        actor = current_user
+    _lock_chain()
+    prev_hash = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    created_at = utcnow()
+    event = AuditEvent(
+        created_at=created_at,
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "name", None) or "system",
+        record_type=record_type,
+        record_id=record_id,
+        record_label=label,
+        action=action,
+        changes=json.dumps(changes or {}, ensure_ascii=False, sort_keys=True, default=_plain),
+        prev_hash=prev_hash or GENESIS_HASH,
+    )
+    event.hash = compute_hash(event)
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def verify_chain(batch_size: int = 5000) -> VerifyResult:
+    """Walk the chain in id order; report the first event whose hash or link is wrong."""
+    expected_prev = GENESIS_HASH
+    checked = 0
+    last_id = 0
+    while True:
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch_size)
+        ).all()
+        if not events:
+            return VerifyResult(ok=True, checked=checked)
+        for event in events:
+            if event.prev_hash != expected_prev:
+                return VerifyResult(
+                    False,
+                    checked,
+                    event.id,
+                    "its link to the previous event is broken "
+                    "(an event before it was changed, removed or inserted)",
+                )
+            if compute_hash(event) != event.hash:
+                return VerifyResult(False, checked, event.id, "its content does not match its hash")
+            expected_prev = event.hash
+            checked += 1
+            last_id = event.id
+        db.session.expunge_all()
+
+
+def events_for(record_type: str, record_id: int) -> list[AuditEvent]:
+    """The timeline of one record, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+            .order_by(AuditEvent.id)
+        )
+    )

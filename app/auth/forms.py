@@ -1,0 +1,40 @@
+"""Sign-in and account forms."""
+
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from ..web.forms import strip
+
+MIN_PASSWORD = 8
+
+
+def timezone_choices():
+    return [("", "Site default")] + [(z, z) for z in sorted(available_timezones())]
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)], filters=[strip])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    remember = BooleanField("Keep me signed in on this computer")
+
+
+class AccountForm(FlaskForm):
+    timezone = SelectField("Time zone", validators=[Optional()])
+    current_password = PasswordField("Current password", validators=[Optional(), Length(max=256)])
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            Optional(),
+            Length(min=MIN_PASSWORD, max=256, message=f"Use at least {MIN_PASSWORD} characters."),
+        ],
+    )
+    confirm_password = PasswordField(
+        "Repeat new password", validators=[EqualTo("new_password", message="The passwords differ.")]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = timezone_choices()

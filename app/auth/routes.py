@@ -1,0 +1,65 @@
+"""Sign in, sign out, own account."""
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..web.forms import ConfirmForm
+from . import bp, services
+from .forms import AccountForm, LoginForm
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is None:
+            flash("Invalid username or password.", "danger")
+            return render_template("auth/login.html", form=form), 200
+        login_user(user, remember=form.remember.data)
+        target = request.args.get("next")
+        return redirect(target if services.is_safe_next(target) else url_for("main.home"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    if ConfirmForm().validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    form = AccountForm(obj=None if request.method == "POST" else current_user)
+    if request.method == "GET":
+        form.timezone.data = current_user.timezone or ""
+    if form.validate_on_submit():
+        try:
+            if form.new_password.data:
+                services.change_password(
+                    current_user, form.current_password.data or "", form.new_password.data
+                )
+            services.update_user(current_user, actor=current_user, timezone=form.timezone.data or None)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            for field, messages in error.field_errors.items():
+                getattr(form, field).errors = list(messages)
+            flash(error.message, "danger")
+            return render_template("auth/account.html", form=form), 422
+        flash("Your account is saved.", "success")
+        return redirect(url_for("auth.account"))
+    return render_template("auth/account.html", form=form), (422 if form.errors else 200)

@@ -1,0 +1,98 @@
+"""Accounts: sign-in checks, creating and changing users (all audited)."""
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from ..audit import services as audit
+from ..errors import NotAllowed, ValidationError
+from ..extensions import db
+from ..models import User
+from ..permissions import ROLES
+
+USER_FIELDS = ("name", "email", "active", "timezone")
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (callers show one generic message)."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only local paths may be followed after sign-in (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def _check_roles(roles) -> list[str]:
+    roles = list(dict.fromkeys(roles))
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValidationError(f"Unknown role(s): {', '.join(unknown)}. Use {', '.join(ROLES)}.")
+    if not roles:
+        raise ValidationError("Give the user at least one role.")
+    return roles
+
+
+def create_user(*, username, name, email, password, roles, timezone=None, actor=None) -> User:
+    roles = _check_roles(roles)
+    if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())):
+        raise ValidationError(
+            f"The username '{username}' is taken; choose another.",
+            {"username": ["This username is taken."]},
+        )
+    user = User(username=username, name=name, email=email, active=True, timezone=timezone or None)
+    user.set_password(password)
+    user.set_roles(roles)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        "created",
+        "user",
+        user.id,
+        label=username,
+        actor=actor,
+        changes={"roles": [None, roles], "name": [None, name], "email": [None, email]},
+    )
+    return user
+
+
+def update_user(user: User, *, actor, roles=None, **fields) -> User:
+    before = {f: getattr(user, f) for f in USER_FIELDS}
+    before_roles = user.roles
+    if roles is not None:
+        roles = _check_roles(roles)
+        if actor.id == user.id and "admin" in before_roles and "admin" not in roles:
+            raise NotAllowed("You cannot remove your own admin role; ask another admin.")
+    if actor.id == user.id and fields.get("active") is False:
+        raise NotAllowed("You cannot deactivate your own account.")
+    for key, value in fields.items():
+        if key in USER_FIELDS:
+            setattr(user, key, value)
+    if roles is not None:
+        user.set_roles(roles)
+    changes = audit.diff(before, {f: getattr(user, f) for f in USER_FIELDS})
+    if roles is not None and sorted(roles) != before_roles:
+        changes["roles"] = [before_roles, sorted(roles)]
+    if changes:
+        audit.record("updated", "user", user.id, label=user.username, changes=changes, actor=actor)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise ValidationError(
+            "Your current password is not right.", {"current_password": ["Not your current password."]}
+        )
+    user.set_password(new)
+    audit.record("password changed", "user", user.id, label=user.username, actor=user)
+
+
+def set_password_by_admin(user: User, new: str, actor) -> None:
+    user.set_password(new)
+    audit.record("password reset", "user", user.id, label=user.username, actor=actor)

@@ -1,0 +1,91 @@
+"""Command line: `flask users create`, `flask demo load`, `flask audit verify`."""
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask.cli import AppGroup
+
+from .errors import DomainError
+from .extensions import db
+from .permissions import ROLES
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+audit_cli = AppGroup("audit", help="The audit trail.")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(ROLES),
+    help="Repeat for several roles.",
+)
+@click.option("--email", required=True)
+@click.option("--name", "full_name", help="Full name (defaults to the username).")
+def create_user(username, roles, email, full_name):
+    """Create a user; the password is prompted for, or read from the first line of stdin."""
+    from .auth.services import create_user as create
+
+    password = _read_password()
+    if len(password) < 8:
+        raise click.ClickException("The password must have at least 8 characters.")
+    try:
+        user = create(
+            username=username, name=full_name or username, email=email, password=password, roles=list(roles)
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"Created user {user.username} with roles {', '.join(user.roles)}.")
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def load_demo(if_empty):
+    """Load demo users, products, customers and complaints."""
+    from .demo import load
+    from .models import User
+
+    if db.session.scalar(sa.select(sa.func.count(User.id))):
+        if if_empty:
+            click.echo("Database already has data; demo data not loaded.")
+            return
+        raise click.ClickException("The database is not empty; demo data is for a new database.")
+    load()
+    db.session.commit()
+    click.echo("Demo data loaded.")
+
+
+@audit_cli.command("verify")
+def verify():
+    """Check the audit hash chain; exit 1 naming the first broken event."""
+    from .audit.services import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"OK: {result.checked} audit events verified.")
+        return
+    click.echo(
+        f"BROKEN at audit event #{result.broken_id}: {result.reason}. "
+        f"{result.checked} events before it are intact."
+    )
+    sys.exit(1)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(audit_cli)

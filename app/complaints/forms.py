@@ -1,0 +1,187 @@
+"""Complaint forms: intake/edit, the transition forms, comments."""
+
+from datetime import timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    DecimalField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
+
+from ..models import CATEGORIES, CHANNELS
+from ..models.types import utcnow
+from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
+
+SCALE = [(n, str(n)) for n in range(1, 6)]
+SEVERITY_HELP = "1 negligible · 2 minor · 3 moderate · 4 serious · 5 critical (injury, death)"
+PROBABILITY_HELP = "1 remote · 2 unlikely · 3 possible · 4 likely · 5 frequent"
+
+
+class ComplaintForm(VersionedForm):
+    received_at = DateTimeLocalField(
+        "Received at",
+        format="%Y-%m-%dT%H:%M",
+        validators=[InputRequired(message="Enter when the complaint was received.")],
+    )
+    channel = SelectField("Channel", choices=list(CHANNELS.items()), validators=[DataRequired()])
+    customer_id = SelectField("Customer", coerce=int, validators=[Optional()])
+    new_customer_name = StringField(
+        "…or a new customer",
+        validators=[Optional(), Length(max=200)],
+        filters=[none_if_empty],
+        description="Type a name here if the customer is not in the list; it will be created.",
+    )
+    complainant_name = StringField(
+        "Complainant name", validators=[Optional(), Length(max=120)], filters=[none_if_empty]
+    )
+    complainant_contact = StringField(
+        "Complainant phone or email",
+        validators=[Optional(), Length(max=200)],
+        filters=[none_if_empty],
+    )
+    product_id = SelectField("Product", coerce=int, validators=[DataRequired(message="Choose the product.")])
+    lot_codes = StringField(
+        "Lot code(s) as reported",
+        validators=[Optional(), Length(max=500)],
+        filters=[none_if_empty],
+        description="Exactly as the customer read them, separated by commas. Unknown lots are kept.",
+    )
+    quantity_affected = DecimalField(
+        "Quantity affected",
+        places=3,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=1_000_000_000, message="Enter a quantity between 0 and 1,000,000,000."),
+        ],
+    )
+    description = TextAreaField(
+        "What happened",
+        validators=[DataRequired(message="Describe what happened."), Length(max=10_000)],
+        filters=[strip],
+        render_kw={"rows": 5},
+    )
+    category = SelectField("Category", choices=list(CATEGORIES.items()), validators=[DataRequired()])
+    injury = BooleanField("Injury or illness reported")
+    sample_available = BooleanField("Sample available")
+
+    def set_choices(self, customers, products) -> None:
+        self.customer_id.choices = [(0, "— choose a customer —")] + [(c.id, c.name) for c in customers]
+        self.product_id.choices = [(0, "— choose a product —")] + [(p.id, p.label) for p in products]
+
+    def validate_customer_id(self, field):
+        if not field.data and not self.new_customer_name.data:
+            raise FieldError("Choose a customer or type the name of a new one.")
+
+    def validate_received_at(self, field):
+        # The browser sends local time; compare loosely (a day either way is fine here,
+        # the exact zone conversion happens in the service).
+        if field.data and field.data.year < 1990:
+            raise FieldError("Enter a date after 1990.")
+        if field.data and field.data > (utcnow() + timedelta(days=1)).replace(tzinfo=None):
+            raise FieldError("The received time cannot be in the future.")
+
+
+class TriageForm(FlaskForm):
+    severity = SelectField(
+        "Severity", coerce=int, choices=SCALE, description=SEVERITY_HELP, validators=[DataRequired()]
+    )
+    probability = SelectField(
+        "Probability", coerce=int, choices=SCALE, description=PROBABILITY_HELP, validators=[DataRequired()]
+    )
+    reportable = SelectField(
+        "Reportable to an authority?",
+        choices=[("", "— choose —"), ("yes", "Yes"), ("no", "No")],
+        validators=[DataRequired(message="Say whether it is reportable.")],
+    )
+    reportable_reason = TextAreaField(
+        "Reason for the reportability decision",
+        validators=[DataRequired(message="Give the reason for the decision."), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 3},
+    )
+    investigator_id = SelectField(
+        "Investigator", coerce=int, validators=[DataRequired(message="Choose an investigator.")]
+    )
+    due_date = DateField("Investigation due", validators=[InputRequired(message="Enter a due date.")])
+
+    def set_choices(self, investigators) -> None:
+        self.investigator_id.choices = [(0, "— choose —")] + [(u.id, u.name) for u in investigators]
+
+    def to_data(self) -> dict:
+        return {
+            "severity": self.severity.data,
+            "probability": self.probability.data,
+            "reportable": self.reportable.data == "yes",
+            "reportable_reason": self.reportable_reason.data,
+            "investigator_id": self.investigator_id.data,
+            "due_date": self.due_date.data,
+        }
+
+
+class ResolveForm(FlaskForm):
+    reply_to_complainant = TextAreaField(
+        "Reply given to the complainant",
+        validators=[DataRequired(message="Record what the complainant was told."), Length(max=10_000)],
+        filters=[strip],
+        render_kw={"rows": 4},
+    )
+
+    def to_data(self) -> dict:
+        return {"reply_to_complainant": self.reply_to_complainant.data}
+
+
+class CloseForm(FlaskForm):
+    closing_note = TextAreaField(
+        "Closing note",
+        validators=[DataRequired(message="Say why the complaint can be closed."), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 3},
+    )
+
+    def to_data(self) -> dict:
+        return {"closing_note": self.closing_note.data}
+
+
+class RejectForm(FlaskForm):
+    rejection_reason = TextAreaField(
+        "Why this is not a complaint",
+        validators=[
+            DataRequired(message="Give the reason: the complaint file must say why it was not investigated."),
+            Length(max=5000),
+        ],
+        filters=[strip],
+        render_kw={"rows": 3},
+    )
+
+    def to_data(self) -> dict:
+        return {"rejection_reason": self.rejection_reason.data}
+
+
+class InvestigateForm(ConfirmForm):
+    def to_data(self) -> dict:
+        return {}
+
+
+TRANSITION_FORMS = {
+    "triage": TriageForm,
+    "investigate": InvestigateForm,
+    "resolve": ResolveForm,
+    "close": CloseForm,
+    "reject": RejectForm,
+}
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(
+        "Add a comment",
+        validators=[DataRequired(message="Write a comment first."), Length(max=5000)],
+        filters=[strip],
+        render_kw={"rows": 2},
+    )

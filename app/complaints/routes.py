@@ -1,0 +1,194 @@
+"""Complaint pages: thin views over services.py and queries.py."""
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit.services import events_for
+from ..errors import DomainError, StaleRecord
+from ..extensions import db
+from ..models import CATEGORIES, Complaint, Customer, Product
+from ..models.types import utcnow
+from ..permissions import Permission, permission_required
+from ..web.csv_export import csv_response
+from ..web.filters import FilterParser
+from ..web.template_helpers import user_zone
+from ..workflow import COMPLAINT
+from . import bp, queries, services
+from .forms import TRANSITION_FORMS, CommentForm, ComplaintForm
+
+
+def _choices(form: ComplaintForm) -> None:
+    customers = db.session.scalars(sa.select(Customer).order_by(Customer.name))
+    products = db.session.scalars(sa.select(Product).where(Product.kind == "finished").order_by(Product.sku))
+    form.set_choices(customers, products)
+
+
+def _form_data(form: ComplaintForm) -> dict:
+    data = {name: getattr(form, name).data for name in services.EDITABLE_FIELDS}
+    data["received_at"] = services.local_to_utc(form.received_at.data, user_zone().key)
+    data["new_customer_name"] = form.new_customer_name.data
+    return data
+
+
+def _show_errors(form, error: DomainError) -> None:
+    for name, messages in error.field_errors.items():
+        if hasattr(form, name):
+            getattr(form, name).errors = list(messages)
+    flash(error.message, "danger")
+
+
+@bp.route("/")
+@permission_required(Permission.COMPLAINT_VIEW)
+def list():
+    filters = queries.ComplaintFilters.from_args(request.args)
+    page = db.paginate(
+        filters.statement(user_zone()),
+        page=FilterParser(request.args).page(),
+        per_page=current_app.config["PER_PAGE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    products = db.session.scalars(sa.select(Product).order_by(Product.sku)).all()
+    for message in filters.errors:
+        flash(message, "warning")
+    return render_template(
+        "complaints/list.html", page=page, filters=filters, products=products, categories=CATEGORIES
+    )
+
+
+@bp.route("/export.csv")
+@permission_required(Permission.COMPLAINT_VIEW)
+def export():
+    filters = queries.ComplaintFilters.from_args(request.args)
+    rows = queries.csv_rows(db.session, filters.statement(user_zone()))
+    name = f"complaints-{utcnow():%Y%m%d-%H%M}.csv"
+    return csv_response(name, queries.CSV_HEADER, rows)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.COMPLAINT_CREATE)
+def create():
+    form = ComplaintForm()
+    _choices(form)
+    if request.method == "GET":
+        form.received_at.data = utcnow().astimezone(user_zone()).replace(tzinfo=None, second=0, microsecond=0)
+    if form.validate_on_submit():
+        try:
+            complaint = services.create_complaint(_form_data(form), current_user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            flash(f"Complaint {complaint.reference} logged.", "success")
+            return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("complaints/form.html", form=form, complaint=None), status
+
+
+@bp.route("/<int:complaint_id>")
+@permission_required(Permission.COMPLAINT_VIEW)
+def detail(complaint_id: int):
+    return _render_detail(db.get_or_404(Complaint, complaint_id), CommentForm())
+
+
+def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int = 200):
+    return render_template(
+        "complaints/detail.html",
+        complaint=complaint,
+        timeline=events_for("complaint", complaint.id),
+        transitions=COMPLAINT.available(complaint.status, current_user),
+        can_edit=services.can_edit(complaint, current_user),
+        comment_form=comment_form,
+        field_labels=services.FIELD_LABELS,
+    ), status
+
+
+@bp.route("/<int:complaint_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.COMPLAINT_EDIT)
+def edit(complaint_id: int):
+    complaint = db.get_or_404(Complaint, complaint_id)
+    if not services.can_edit(complaint, current_user):
+        abort(403, description="A complaint can only be edited by sales until it is triaged.")
+    form = ComplaintForm(obj=complaint if request.method == "GET" else None)
+    _choices(form)
+    conflict = None
+    if request.method == "GET":
+        form.version.data = complaint.version
+        form.received_at.data = complaint.received_at.astimezone(user_zone()).replace(tzinfo=None)
+    elif form.validate_on_submit():
+        try:
+            services.update_complaint(complaint, _form_data(form), current_user, form.opened_version())
+            db.session.commit()
+        except (StaleRecord, StaleDataError):
+            db.session.rollback()
+            complaint = db.get_or_404(Complaint, complaint_id)
+            conflict = complaint
+            form.version.data = complaint.version  # saving again now overwrites knowingly
+            flash(
+                "This complaint was changed by someone else since you opened it. Your values are "
+                "kept below; the saved values are shown beside them. Save again to keep yours.",
+                "warning",
+            )
+            return render_template(
+                "complaints/form.html", form=form, complaint=complaint, conflict=conflict
+            ), 409
+        except DomainError as error:
+            db.session.rollback()
+            _show_errors(form, error)
+        else:
+            flash(f"Complaint {complaint.reference} saved.", "success")
+            return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("complaints/form.html", form=form, complaint=complaint, conflict=conflict), status
+
+
+@bp.route("/<int:complaint_id>/do/<name>", methods=["GET", "POST"])
+@permission_required(Permission.COMPLAINT_VIEW)
+def transition(complaint_id: int, name: str):
+    complaint = db.get_or_404(Complaint, complaint_id)
+    if name not in TRANSITION_FORMS:
+        abort(404)
+    move = COMPLAINT.check(complaint.status, name, current_user)  # 403 / 409 before any form
+    form = TRANSITION_FORMS[name]()
+    if name == "triage":
+        form.set_choices(services.investigators())
+    if form.validate_on_submit():
+        try:
+            services.apply_transition(complaint, name, form.to_data(), current_user)
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash("Someone else changed this complaint meanwhile; check it and try again.", "warning")
+            return redirect(url_for("complaints.detail", complaint_id=complaint_id))
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code in (403, 409):
+                raise
+            _show_errors(form, error)
+        else:
+            flash(
+                f"{complaint.reference}: {move.label.lower()} done — now "
+                f"{COMPLAINT.label(complaint.status).lower()}.",
+                "success",
+            )
+            return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("complaints/transition.html", complaint=complaint, form=form, move=move), status
+
+
+@bp.route("/<int:complaint_id>/comments", methods=["POST"])
+@permission_required(Permission.COMMENT)
+def comment(complaint_id: int):
+    complaint = db.get_or_404(Complaint, complaint_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        services.add_comment(complaint, form.body.data, current_user)
+        db.session.commit()
+        flash("Comment added.", "success")
+        return redirect(url_for("complaints.detail", complaint_id=complaint.id) + "#timeline")
+    for message in form.body.errors:
+        flash(message, "danger")
+    return _render_detail(complaint, form, 422)

@@ -1,0 +1,225 @@
+"""Complaint rules: intake, editing before triage, transitions, comments."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from .. import events
+from ..audit import services as audit
+from ..errors import NotAllowed, StaleRecord, ValidationError
+from ..extensions import db
+from ..models import Comment, Complaint, Customer, Product, User
+from ..models.types import utcnow
+from ..references import next_reference
+from ..workflow import COMPLAINT
+
+EDITABLE_FIELDS = (
+    "received_at",
+    "channel",
+    "customer_id",
+    "complainant_name",
+    "complainant_contact",
+    "product_id",
+    "lot_codes",
+    "quantity_affected",
+    "description",
+    "category",
+    "injury",
+    "sample_available",
+)
+TRANSITION_FIELDS = {
+    "triage": ("severity", "probability", "reportable", "reportable_reason", "investigator_id", "due_date"),
+    "resolve": ("reply_to_complainant",),
+    "close": ("closing_note",),
+    "reject": ("rejection_reason",),
+}
+FIELD_LABELS = {
+    "received_at": "Received at",
+    "customer_id": "Customer",
+    "product_id": "Product",
+    "lot_codes": "Lot codes",
+    "quantity_affected": "Quantity affected",
+    "investigator_id": "Investigator",
+    "due_date": "Due date",
+    "risk_score": "Risk score",
+    "reply_to_complainant": "Reply to complainant",
+    "reportable_reason": "Reportability reason",
+    "sample_available": "Sample available",
+    "injury": "Injury / illness",
+}
+
+
+def local_to_utc(value: datetime, zone_name: str) -> datetime:
+    """A naive time typed in the user's zone, as an aware UTC time."""
+    return value.replace(tzinfo=ZoneInfo(zone_name)).astimezone(ZoneInfo("UTC"))
+
+
+def _resolve_customer(data: dict, actor) -> None:
+    """Quick-create: a typed new customer name becomes (or finds) a customer record."""
+    name = data.pop("new_customer_name", None)
+    if not name:
+        if not data.get("customer_id") or db.session.get(Customer, data["customer_id"]) is None:
+            raise ValidationError(
+                "Choose a customer or type the name of a new one.", {"customer_id": ["Choose a customer."]}
+            )
+        return
+    customer = db.session.scalar(sa.select(Customer).where(sa.func.lower(Customer.name) == name.lower()))
+    if customer is None:
+        customer = Customer(name=name, kind="other")
+        db.session.add(customer)
+        db.session.flush()
+        audit.record(
+            "created",
+            "customer",
+            customer.id,
+            label=name,
+            actor=actor,
+            changes={"name": [None, name], "via": [None, "complaint intake"]},
+        )
+    data["customer_id"] = customer.id
+
+
+def _check_product(data: dict) -> None:
+    if not data.get("product_id") or db.session.get(Product, data["product_id"]) is None:
+        raise ValidationError("Choose the product.", {"product_id": ["Choose the product."]})
+
+
+def _check_received_at(value: datetime) -> None:
+    if value > utcnow() + timedelta(minutes=5):
+        raise ValidationError(
+            "The received time cannot be in the future.", {"received_at": ["This time is in the future."]}
+        )
+
+
+def _labelled(changes: dict) -> dict:
+    """Readable values for foreign keys in audit changes (names, not ids)."""
+    lookups = {
+        "customer_id": (Customer, "name"),
+        "product_id": (Product, "sku"),
+        "investigator_id": (User, "name"),
+    }
+    for field, (model, attr) in lookups.items():
+        if field in changes:
+            changes[field] = [
+                getattr(db.session.get(model, v), attr, v) if v else None for v in changes[field]
+            ]
+    return changes
+
+
+def create_complaint(data: dict, actor) -> Complaint:
+    """Log a new complaint; raises the complaint.logged event."""
+    data = dict(data)
+    _resolve_customer(data, actor)
+    _check_product(data)
+    _check_received_at(data["received_at"])
+    complaint = Complaint(
+        reference=next_reference("CMP"),
+        status=COMPLAINT.initial,
+        created_by_id=actor.id,
+        **{k: data.get(k) for k in EDITABLE_FIELDS},
+    )
+    db.session.add(complaint)
+    db.session.flush()
+    changes = _labelled(audit.diff({}, {k: getattr(complaint, k) for k in EDITABLE_FIELDS}))
+    audit.record(
+        "created", "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor
+    )
+    events.emit("complaint.logged", complaint, actor=actor)
+    return complaint
+
+
+def can_edit(complaint: Complaint, user) -> bool:
+    return complaint.status == "new" and user.has_role("sales")
+
+
+def update_complaint(complaint: Complaint, data: dict, actor, opened_version: int | None):
+    """Save an edit; only sales, only before triage, only from the current version."""
+    if not can_edit(complaint, actor):
+        raise NotAllowed("Only sales can edit a complaint, and only until it is triaged.")
+    if opened_version != complaint.version:
+        raise StaleRecord("This complaint was changed by someone else since you opened it.")
+    data = dict(data)
+    _resolve_customer(data, actor)
+    _check_product(data)
+    _check_received_at(data["received_at"])
+    before = audit.snapshot(complaint, EDITABLE_FIELDS)
+    for key in EDITABLE_FIELDS:
+        setattr(complaint, key, data.get(key))
+    changes = _labelled(audit.diff(before, audit.snapshot(complaint, EDITABLE_FIELDS)))
+    if changes:
+        db.session.flush()
+        audit.record(
+            "updated", "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor
+        )
+    return changes
+
+
+def _validate_transition_data(name: str, data: dict) -> dict:
+    transition = COMPLAINT.get(name)
+    allowed = TRANSITION_FIELDS.get(name, ())
+    values = {k: data.get(k) for k in allowed}
+    missing = [f for f in transition.required if values.get(f) in (None, "")]
+    if missing:
+        labels = ", ".join(FIELD_LABELS.get(f, f.replace("_", " ")) for f in missing)
+        raise ValidationError(f"Fill in: {labels}.", {f: ["This is required."] for f in missing})
+    if name == "triage":
+        for field in ("severity", "probability"):
+            if values[field] not in range(1, 6):
+                raise ValidationError(f"{field.title()} must be 1 to 5.", {field: ["Choose 1 to 5."]})
+        investigator = db.session.get(User, values["investigator_id"])
+        if investigator is None or not investigator.active or not investigator.has_role("production"):
+            raise ValidationError(
+                "The investigator must be an active production user.",
+                {"investigator_id": ["Choose a production user."]},
+            )
+        if values["due_date"] < date.today() - timedelta(days=1):
+            raise ValidationError("The due date is in the past.", {"due_date": ["Choose a later date."]})
+        values["risk_score"] = values["severity"] * values["probability"]
+    return values
+
+
+def apply_transition(complaint: Complaint, name: str, data: dict, actor) -> Complaint:
+    """Move the complaint as the workflow table allows; audited; raises the move's events."""
+    transition = COMPLAINT.check(complaint.status, name, actor)
+    values = _validate_transition_data(name, data)
+    before = {"status": complaint.status} | audit.snapshot(complaint, values)
+    for key, value in values.items():
+        setattr(complaint, key, value)
+    complaint.status = transition.target
+    db.session.flush()
+    changes = _labelled(audit.diff(before, {"status": complaint.status} | values))
+    audit.record(
+        transition.name, "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor
+    )
+    for event in transition.triggers:
+        events.emit(event, complaint, actor=actor)
+    return complaint
+
+
+def add_comment(complaint: Complaint, body: str, actor) -> Comment:
+    comment = Comment(record_type="complaint", record_id=complaint.id, author_id=actor.id, body=body)
+    db.session.add(comment)
+    db.session.flush()
+    audit.record(
+        "commented",
+        "complaint",
+        complaint.id,
+        label=complaint.reference,
+        changes={"comment": [None, body]},
+        actor=actor,
+    )
+    return comment
+
+
+def investigators() -> list[User]:
+    from ..models import UserRole
+
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole)
+            .where(UserRole.role == "production", User.active.is_(True))
+            .order_by(User.name)
+        )
+    )

@@ -1,0 +1,16 @@
+"""Per-engine connection settings."""
+
+import sqlalchemy as sa
+
+
+def install_engine_hooks(engine: sa.Engine) -> None:
+    """Turn on SQLite foreign keys and a busy timeout; PostgreSQL needs nothing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

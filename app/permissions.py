@@ -1,0 +1,70 @@
+"""Roles, the permissions each grants, and the one decorator that guards views.
+
+Coarse rights live here (who may open which pages). Who may move a record from one
+state to another lives in the transition tables of app/workflow.py; per-record rules
+(only sales edits a complaint before triage, etc.) live in the services.
+"""
+
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+ROLES = ("sales", "production", "marketing", "admin")
+ROLE_LABELS = {
+    "sales": "Sales",
+    "production": "Production / quality",
+    "marketing": "Marketing / communications",
+    "admin": "Administrator",
+}
+
+
+class Permission(StrEnum):
+    COMPLAINT_VIEW = "complaint.view"
+    COMPLAINT_CREATE = "complaint.create"
+    COMPLAINT_EDIT = "complaint.edit"
+    COMMENT = "comment.create"
+    MASTERDATA_VIEW = "masterdata.view"
+    MASTERDATA_EDIT = "masterdata.edit"
+    USERS_MANAGE = "users.manage"
+    AUDIT_VIEW = "audit.view"
+
+
+_EVERYONE = {Permission.COMPLAINT_VIEW, Permission.COMMENT, Permission.MASTERDATA_VIEW}
+
+ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
+    "sales": frozenset(_EVERYONE | {Permission.COMPLAINT_CREATE, Permission.COMPLAINT_EDIT}),
+    "production": frozenset(_EVERYONE),
+    "marketing": frozenset(_EVERYONE),
+    "admin": frozenset(
+        _EVERYONE | {Permission.MASTERDATA_EDIT, Permission.USERS_MANAGE, Permission.AUDIT_VIEW}
+    ),
+}
+
+
+def permissions_for(roles) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(role, frozenset())
+    return frozenset(granted)
+
+
+def permission_required(permission: Permission):
+    """Refuse the view unless the user holds `permission`: login page if anonymous, 403 if not."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from .extensions import login_manager
+
+                return login_manager.unauthorized()
+            if not current_user.can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_permission = permission
+        return wrapped
+
+    return decorator

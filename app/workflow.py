@@ -1,0 +1,144 @@
+"""Transition tables: for each record type, the allowed moves, who may make them,
+what each requires and what it triggers.
+
+Views and templates ask these tables which buttons to show; services ask them whether
+a move is allowed. Nothing else decides who may change a record's state.
+"""
+
+from dataclasses import dataclass, field
+
+from .errors import InvalidTransition, NotAllowed
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    roles: frozenset[str]
+    required: tuple[str, ...] = ()  # fields that must be filled to make the move
+    triggers: tuple[str, ...] = ()  # events raised when the move is made
+    style: str = "primary"  # Bootstrap button colour
+    confirm: str = ""  # question asked before an irreversible move
+
+    def allows(self, user) -> bool:
+        return any(user.has_role(role) for role in self.roles)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    record_type: str
+    initial: str
+    states: dict[str, str]  # state -> label
+    transitions: tuple[Transition, ...]
+    state_styles: dict[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> Transition:
+        for transition in self.transitions:
+            if transition.name == name:
+                return transition
+        raise InvalidTransition(f"There is no action '{name}' for a {self.record_type}.")
+
+    def from_state(self, state: str) -> list[Transition]:
+        return [t for t in self.transitions if state in t.sources]
+
+    def available(self, state: str, user) -> list[Transition]:
+        """The moves this user may make from `state` (the buttons to show)."""
+        return [t for t in self.from_state(state) if t.allows(user)]
+
+    def check(self, state: str, name: str, user) -> Transition:
+        """Return the transition if `user` may make it from `state`, else raise."""
+        transition = self.get(name)
+        if not transition.allows(user):
+            raise NotAllowed(f"Only {', '.join(sorted(transition.roles))} may {transition.label.lower()}.")
+        if state not in transition.sources:
+            raise InvalidTransition(
+                f"Cannot {transition.label.lower()}: the {self.record_type} is "
+                f"{self.states.get(state, state).lower()}."
+            )
+        return transition
+
+    def label(self, state: str) -> str:
+        return self.states.get(state, state)
+
+    def style(self, state: str) -> str:
+        return self.state_styles.get(state, "secondary")
+
+
+COMPLAINT = Workflow(
+    record_type="complaint",
+    initial="new",
+    states={
+        "new": "New",
+        "triaged": "Triaged",
+        "investigating": "Investigating",
+        "resolved": "Resolved",
+        "closed": "Closed",
+        "rejected": "Rejected",
+    },
+    state_styles={
+        "new": "primary",
+        "triaged": "info",
+        "investigating": "warning",
+        "resolved": "success",
+        "closed": "dark",
+        "rejected": "secondary",
+    },
+    transitions=(
+        Transition(
+            "triage",
+            "Triage",
+            sources=("new",),
+            target="triaged",
+            roles=frozenset({"production"}),
+            required=(
+                "severity",
+                "probability",
+                "reportable",
+                "reportable_reason",
+                "investigator_id",
+                "due_date",
+            ),
+            triggers=("complaint.triaged",),
+        ),
+        Transition(
+            "investigate",
+            "Start investigation",
+            sources=("triaged",),
+            target="investigating",
+            roles=frozenset({"production"}),
+        ),
+        Transition(
+            "resolve",
+            "Record reply and resolve",
+            sources=("investigating",),
+            target="resolved",
+            roles=frozenset({"sales"}),
+            required=("reply_to_complainant",),
+            style="success",
+        ),
+        Transition(
+            "close",
+            "Close",
+            sources=("resolved",),
+            target="closed",
+            roles=frozenset({"production"}),
+            required=("closing_note",),
+            style="dark",
+            confirm="Close this complaint? A closed complaint can no longer be changed.",
+        ),
+        Transition(
+            "reject",
+            "Reject (not a complaint)",
+            sources=("new", "triaged"),
+            target="rejected",
+            roles=frozenset({"production"}),
+            required=("rejection_reason",),
+            style="outline-danger",
+            confirm="Reject this complaint? It will not be investigated.",
+        ),
+    ),
+)
+
+WORKFLOWS = {COMPLAINT.record_type: COMPLAINT}

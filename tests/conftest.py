@@ -1,0 +1,129 @@
+"""Fixtures: a migrated database per session, emptied after every test; apps, clients, users.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+import os
+import socket
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig, normalise_database_url
+from tests import factories
+
+PASSWORD = "correct-horse-1"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def reset_schema(engine: sa.Engine) -> None:
+    """Drop everything in the test database so migrations start from empty."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            meta = sa.MetaData()
+            meta.reflect(conn)
+            meta.drop_all(conn)
+            conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """The test database, upgraded from empty by the real migrations once per session."""
+    url = _database_url(tmp_path_factory)
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        reset_schema(db.engine)
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def empty_tables() -> None:
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                conn.execute(sa.text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Build an app on the test database with extra config; tables are emptied afterwards."""
+    apps = []
+
+    def build(**overrides):
+        app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            empty_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    def make(roles=("sales",), username=None, **kwargs):
+        return factories.make_user(roles=roles, username=username, password=PASSWORD, **kwargs)
+
+    return make
+
+
+def sign_in(client, username: str, password: str = PASSWORD):
+    return client.post("/auth/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def login_as(app, make_user):
+    """login_as("sales") -> (test client signed in as a new sales user); roles may be a tuple."""
+
+    def login(roles, username=None):
+        roles = (roles,) if isinstance(roles, str) else tuple(roles)
+        user = make_user(roles=roles, username=username)
+        client = app.test_client()
+        response = sign_in(client, user.username)
+        assert response.status_code == 302, "test login failed"
+        client.user = user
+        return client
+
+    return login
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -1,0 +1,92 @@
+"""Plain builders for test data. They go through the services, so audit events are written."""
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from app.admin import masterdata
+from app.auth.services import create_user
+from app.complaints import services as complaints
+from app.extensions import db
+
+_seq = itertools.count(1)
+
+
+def make_user(roles=("sales",), username=None, password="correct-horse-1", **kwargs):
+    n = next(_seq)
+    username = username or f"{'-'.join(roles)}{n}"
+    user = create_user(
+        username=username,
+        name=kwargs.pop("name", f"User {username}"),
+        email=kwargs.pop("email", f"{username}@example.com"),
+        password=password,
+        roles=list(roles),
+        **kwargs,
+    )
+    db.session.commit()
+    return user
+
+
+def make_product(sku=None, name=None, unit="case", kind="finished", actor=None):
+    n = next(_seq)
+    product = masterdata.create(
+        masterdata.PRODUCTS,
+        dict(sku=sku or f"SKU-{n}", name=name or f"Product {n}", unit=unit, kind=kind),
+        actor,
+    )
+    db.session.commit()
+    return product
+
+
+def make_customer(name=None, kind="retailer", email=None, actor=None):
+    n = next(_seq)
+    customer = masterdata.create(
+        masterdata.CUSTOMERS, dict(name=name or f"Customer {n}", kind=kind, email=email), actor
+    )
+    db.session.commit()
+    return customer
+
+
+def complaint_data(**overrides) -> dict:
+    data = dict(
+        received_at=datetime.now(UTC) - timedelta(hours=1),
+        channel="phone",
+        customer_id=None,
+        complainant_name="Pat Caller",
+        complainant_contact="555-0100",
+        product_id=None,
+        lot_codes="L24-117",
+        quantity_affected=None,
+        description="Found a piece of plastic in the bag.",
+        category="foreign_matter",
+        injury=False,
+        sample_available=True,
+    )
+    data.update(overrides)
+    if data["customer_id"] is None and not data.get("new_customer_name"):
+        data["customer_id"] = make_customer().id
+    if data["product_id"] is None:
+        data["product_id"] = make_product().id
+    return data
+
+
+def make_complaint(actor=None, **overrides):
+    actor = actor or make_user(("sales",))
+    complaint = complaints.create_complaint(complaint_data(**overrides), actor)
+    db.session.commit()
+    return complaint
+
+
+def triage(complaint, actor=None, investigator=None, **overrides):
+    actor = actor or make_user(("production",))
+    data = dict(
+        severity=3,
+        probability=2,
+        reportable=False,
+        reportable_reason="No health risk.",
+        investigator_id=(investigator or actor).id,
+        due_date=datetime.now(UTC).date() + timedelta(days=7),
+    )
+    data.update(overrides)
+    complaints.apply_transition(complaint, "triage", data, actor)
+    db.session.commit()
+    return complaint
