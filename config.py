@@ -57,6 +57,7 @@ class Config:
     BOOTSTRAP_SERVE_LOCAL = True  # plants run offline: never point at a CDN
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024)))
     PER_PAGE = 25
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a secret
 
     @classmethod
     def validate(cls) -> None:
@@ -73,6 +74,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
     MAIL_SERVER = ""
 
 

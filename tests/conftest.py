@@ -8,6 +8,7 @@ import socket
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_migrate import upgrade
 
 from app import create_app
@@ -61,6 +62,10 @@ def empty_tables() -> None:
                 conn.execute(sa.text(f"DELETE FROM {name}"))
 
 
+def _forget_cached_user() -> None:
+    g.pop("_login_user", None)
+
+
 @pytest.fixture
 def make_app(database_url):
     """Build an app on the test database with extra config; tables are emptied afterwards."""
@@ -68,6 +73,10 @@ def make_app(database_url):
 
     def build(**overrides):
         app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        # Tests keep an app context open, and Flask reuses it for every request made in the
+        # test, so Flask-Login's cached `g._login_user` would leak from one client to the
+        # next. Real requests each get a fresh context; forget the cached user per request.
+        app.before_request(_forget_cached_user)
         apps.append(app)
         return app
 

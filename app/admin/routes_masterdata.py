@@ -12,9 +12,9 @@ from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, like_pattern
+from ..web.forms import apply_domain_errors
 from . import bp, masterdata
 from .forms import UploadForm
-from .routes_users import _apply_errors
 
 PAGES = {
     "product": dict(
@@ -88,7 +88,7 @@ def _edit(kind: str, record_id: int | None):
             ), 409
         except DomainError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            apply_domain_errors(form, error)
         else:
             flash(f"{kind.capitalize()} {getattr(record, entity.key)} saved.", "success")
             return redirect(url_for(page_def["list"]))

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..models import AuditEvent, User
 from ..permissions import Permission, permission_required
 from ..web.filters import FilterParser, like_pattern
-from ..web.forms import ConfirmForm
+from ..web.forms import ConfirmForm, apply_domain_errors
 from . import bp
 from .forms import UserForm
 
@@ -21,13 +21,6 @@ from .forms import UserForm
 def users():
     users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.username)).all()
     return render_template("admin/users.html", users=users, toggle_form=ConfirmForm())
-
-
-def _apply_errors(form, error: DomainError) -> None:
-    for name, messages in error.field_errors.items():
-        if hasattr(form, name):
-            getattr(form, name).errors = list(messages)
-    flash(error.message, "danger")
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -51,7 +44,7 @@ def user_create():
                 db.session.commit()
             except DomainError as error:
                 db.session.rollback()
-                _apply_errors(form, error)
+                apply_domain_errors(form, error)
             else:
                 flash(f"User {user.username} created.", "success")
                 return redirect(url_for("admin.users"))
@@ -97,7 +90,7 @@ def user_edit(user_id: int):
             return render_template("admin/user_form.html", form=form, user=user), 409
         except DomainError as error:
             db.session.rollback()
-            _apply_errors(form, error)
+            apply_domain_errors(form, error)
         else:
             flash(f"User {user.username} saved.", "success")
             return redirect(url_for("admin.users"))

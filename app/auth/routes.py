@@ -5,7 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..web.forms import ConfirmForm
+from ..web.forms import ConfirmForm, apply_domain_errors
 from . import bp, services
 from .forms import AccountForm, LoginForm
 
@@ -56,9 +56,7 @@ def account():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            for field, messages in error.field_errors.items():
-                getattr(form, field).errors = list(messages)
-            flash(error.message, "danger")
+            apply_domain_errors(form, error)
             return render_template("auth/account.html", form=form), 422
         flash("Your account is saved.", "success")
         return redirect(url_for("auth.account"))

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from ..audit import services as audit
 from ..errors import NotAllowed, ValidationError
@@ -79,6 +80,9 @@ def update_user(user: User, *, actor, roles=None, **fields) -> User:
     changes = audit.diff(before, {f: getattr(user, f) for f in USER_FIELDS})
     if roles is not None and sorted(roles) != before_roles:
         changes["roles"] = [before_roles, sorted(roles)]
+        # Roles live in their own table; mark the users row changed too, so its version
+        # moves and an edit form opened before this change is refused as stale.
+        so.attributes.flag_modified(user, "name")
     if changes:
         audit.record("updated", "user", user.id, label=user.username, changes=changes, actor=actor)
     return user

@@ -19,7 +19,7 @@ from ..models import CATEGORIES, CHANNELS
 from ..models.types import utcnow
 from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
 
-SCALE = [(n, str(n)) for n in range(1, 6)]
+SCALE = [(0, "— choose —")] + [(n, str(n)) for n in range(1, 6)]
 SEVERITY_HELP = "1 negligible · 2 minor · 3 moderate · 4 serious · 5 critical (injury, death)"
 PROBABILITY_HELP = "1 remote · 2 unlikely · 3 possible · 4 likely · 5 frequent"
 
@@ -90,10 +90,18 @@ class ComplaintForm(VersionedForm):
 
 class TriageForm(FlaskForm):
     severity = SelectField(
-        "Severity", coerce=int, choices=SCALE, description=SEVERITY_HELP, validators=[DataRequired()]
+        "Severity",
+        coerce=int,
+        choices=SCALE,
+        description=SEVERITY_HELP,
+        validators=[DataRequired(message="Choose a severity from 1 to 5.")],
     )
     probability = SelectField(
-        "Probability", coerce=int, choices=SCALE, description=PROBABILITY_HELP, validators=[DataRequired()]
+        "Probability",
+        coerce=int,
+        choices=SCALE,
+        description=PROBABILITY_HELP,
+        validators=[DataRequired(message="Choose a probability from 1 to 5.")],
     )
     reportable = SelectField(
         "Reportable to an authority?",

@@ -13,6 +13,7 @@ from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
+from ..web.forms import apply_domain_errors
 from ..web.template_helpers import user_zone
 from ..workflow import COMPLAINT
 from . import bp, queries, services
@@ -32,16 +33,9 @@ def _form_data(form: ComplaintForm) -> dict:
     return data
 
 
-def _show_errors(form, error: DomainError) -> None:
-    for name, messages in error.field_errors.items():
-        if hasattr(form, name):
-            getattr(form, name).errors = list(messages)
-    flash(error.message, "danger")
-
-
-@bp.route("/")
+@bp.route("/", endpoint="list")
 @permission_required(Permission.COMPLAINT_VIEW)
-def list():
+def list_complaints():
     filters = queries.ComplaintFilters.from_args(request.args)
     page = db.paginate(
         filters.statement(user_zone()),
@@ -80,7 +74,7 @@ def create():
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            apply_domain_errors(form, error)
         else:
             flash(f"Complaint {complaint.reference} logged.", "success")
             return redirect(url_for("complaints.detail", complaint_id=complaint.id))
@@ -137,7 +131,7 @@ def edit(complaint_id: int):
             ), 409
         except DomainError as error:
             db.session.rollback()
-            _show_errors(form, error)
+            apply_domain_errors(form, error)
         else:
             flash(f"Complaint {complaint.reference} saved.", "success")
             return redirect(url_for("complaints.detail", complaint_id=complaint.id))
@@ -167,7 +161,7 @@ def transition(complaint_id: int, name: str):
             db.session.rollback()
             if error.status_code in (403, 409):
                 raise
-            _show_errors(form, error)
+            apply_domain_errors(form, error)
         else:
             flash(
                 f"{complaint.reference}: {move.label.lower()} done — now "

@@ -110,11 +110,14 @@ def _labelled(changes: dict) -> dict:
 def create_complaint(data: dict, actor) -> Complaint:
     """Log a new complaint; raises the complaint.logged event."""
     data = dict(data)
+    # Take the reference first: every intake then locks the counter row before the audit
+    # chain, in the same order, so concurrent intakes queue instead of deadlocking.
+    reference = next_reference("CMP")
     _resolve_customer(data, actor)
     _check_product(data)
     _check_received_at(data["received_at"])
     complaint = Complaint(
-        reference=next_reference("CMP"),
+        reference=reference,
         status=COMPLAINT.initial,
         created_by_id=actor.id,
         **{k: data.get(k) for k in EDITABLE_FIELDS},

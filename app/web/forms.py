@@ -1,5 +1,6 @@
 """Shared form pieces."""
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
@@ -29,3 +30,11 @@ class VersionedForm(FlaskForm):
             return int(self.version.data)
         except (TypeError, ValueError):
             return None
+
+
+def apply_domain_errors(form, error) -> None:
+    """Show a service's DomainError on the form: per-field messages and a flash."""
+    for name, messages in error.field_errors.items():
+        if hasattr(form, name):
+            getattr(form, name).errors = [*messages]
+    flash(error.message, "danger")

@@ -1,0 +1,83 @@
+"""The role × route matrix: every route, every role (and anonymous), the expected answer.
+
+A new route fails `test_matrix_covers_every_route` until it is added here.
+"""
+
+import pytest
+
+from tests import factories
+
+ROLES = ("anonymous", "sales", "production", "marketing", "admin")
+EVERYONE = dict.fromkeys(ROLES[1:], 200)
+
+
+def only(role, ok=200, other=403):
+    return {r: (ok if r == role else other) for r in ROLES[1:]}
+
+
+# endpoint: (method, url template, {role: status}); anonymous defaults to 302 (to login).
+MATRIX = {
+    "main.index": ("GET", "/", dict.fromkeys(ROLES, 302)),
+    "main.home": ("GET", "/home", EVERYONE),
+    "auth.login": ("GET", "/auth/login", {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}),
+    "auth.logout": ("POST", "/auth/logout", dict.fromkeys(ROLES[1:], 302)),
+    "auth.account": ("GET", "/auth/account", EVERYONE),
+    "complaints.list": ("GET", "/complaints/", EVERYONE),
+    "complaints.export": ("GET", "/complaints/export.csv", EVERYONE),
+    "complaints.create": ("GET", "/complaints/new", only("sales")),
+    "complaints.detail": ("GET", "/complaints/{complaint}", EVERYONE),
+    "complaints.edit": ("GET", "/complaints/{complaint}/edit", only("sales")),
+    "complaints.transition": ("GET", "/complaints/{complaint}/do/triage", only("production")),
+    # An empty comment is refused (422) only after the permission check passed.
+    "complaints.comment": ("POST", "/complaints/{complaint}/comments", dict.fromkeys(ROLES[1:], 422)),
+    "admin.users": ("GET", "/admin/users", only("admin")),
+    "admin.user_create": ("GET", "/admin/users/new", only("admin")),
+    "admin.user_edit": ("GET", "/admin/users/{user}", only("admin")),
+    "admin.user_toggle_active": ("POST", "/admin/users/{user}/active", only("admin", 302)),
+    "admin.audit": ("GET", "/admin/audit", only("admin")),
+    "admin.products": ("GET", "/admin/products", EVERYONE),
+    "admin.product_create": ("GET", "/admin/products/new", only("admin")),
+    "admin.product_edit": ("GET", "/admin/products/{product}", only("admin")),
+    "admin.product_import": ("GET", "/admin/products/import", only("admin")),
+    "admin.customers": ("GET", "/admin/customers", EVERYONE),
+    "admin.customer_create": ("GET", "/admin/customers/new", only("admin")),
+    "admin.customer_edit": ("GET", "/admin/customers/{customer}", only("admin")),
+    "admin.customer_import": ("GET", "/admin/customers/import", only("admin")),
+}
+UNGUARDED = {"static", "bootstrap.static"}
+
+
+def test_matrix_covers_every_route(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNGUARDED
+    assert endpoints - MATRIX.keys() == set(), "add the new routes to MATRIX"
+    assert MATRIX.keys() - endpoints == set(), "MATRIX names routes that no longer exist"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_route_matrix(app, login_as, endpoint, role):
+    method, template, expected = MATRIX[endpoint]
+    complaint = factories.make_complaint()
+    other = factories.make_user(("marketing",))
+    url = template.format(
+        complaint=complaint.id, user=other.id, product=complaint.product_id, customer=complaint.customer_id
+    )
+    client = app.test_client() if role == "anonymous" else login_as(role)
+    response = client.open(url, method=method)
+    assert response.status_code == expected.get(role, 302), f"{role} {method} {url}"
+    if role == "anonymous" and expected.get(role, 302) == 302 and endpoint != "main.index":
+        assert "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", ROLES[1:])
+def test_pages_show_only_permitted_actions(app, login_as, role):
+    complaint = factories.make_complaint()
+    client = login_as(role)
+    page = client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
+    assert ("/do/triage" in page) == (role == "production")
+    assert ("/do/reject" in page) == (role == "production")
+    assert (f"/complaints/{complaint.id}/edit" in page) == (role == "sales")
+    nav = client.get("/home").get_data(as_text=True)
+    assert ("/complaints/new" in nav) == (role == "sales")
+    assert ("/admin/users" in nav) == (role == "admin")
+    assert ("/admin/audit" in nav) == (role == "admin")
