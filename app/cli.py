@@ -3,6 +3,7 @@
 import sys
 
 import click
+from email_validator import EmailNotValidError, validate_email
 import sqlalchemy as sa
 from flask import Flask
 from flask.cli import AppGroup
@@ -38,6 +39,10 @@ def create_user(username, roles, email, full_name):
     """Create a user; the password is prompted for, or read from the first line of stdin."""
     from .auth.services import create_user as create
 
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise click.ClickException(f"The email address is not valid: {error}") from None
     password = _read_password()
     if len(password) < 8:
         raise click.ClickException("The password must have at least 8 characters.")

@@ -9,6 +9,7 @@ import socket
 import pytest
 import sqlalchemy as sa
 from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
@@ -62,6 +63,13 @@ def empty_tables() -> None:
                 conn.execute(sa.text(f"DELETE FROM {name}"))
 
 
+class BufferedClient(FlaskClient):
+    """Reads every response whole, so streamed downloads (CSV) finish inside the request."""
+
+    def open(self, *args, buffered=True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
 def _forget_cached_user() -> None:
     g.pop("_login_user", None)
 
@@ -77,6 +85,7 @@ def make_app(database_url):
         # test, so Flask-Login's cached `g._login_user` would leak from one client to the
         # next. Real requests each get a fresh context; forget the cached user per request.
         app.before_request(_forget_cached_user)
+        app.test_client_class = BufferedClient
         apps.append(app)
         return app
 

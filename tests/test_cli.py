@@ -264,3 +264,13 @@ def test_audit_verify_catches_an_edit_that_recomputes_the_hash(runner):
 
     assert result.exit_code == 1
     assert f"BROKEN at audit event #{ids[ids.index(middle) + 1]}:" in result.output
+
+
+def test_users_create_refuses_a_bad_email(app, runner):
+    result = runner.invoke(
+        args=["users", "create", "bademail", "--role", "sales", "--email", "not-an-email"],
+        input="long-enough-1\n",
+    )
+    assert result.exit_code != 0
+    assert "email address is not valid" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.username == "bademail")) == 0
