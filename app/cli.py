@@ -3,8 +3,8 @@
 import sys
 
 import click
-from email_validator import EmailNotValidError, validate_email
 import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask.cli import AppGroup
 
