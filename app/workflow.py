@@ -141,4 +141,53 @@ COMPLAINT = Workflow(
     ),
 )
 
-WORKFLOWS = {COMPLAINT.record_type: COMPLAINT}
+LOT = Workflow(
+    record_type="lot",
+    initial="released",
+    states={
+        "released": "Released",
+        "on_hold": "On hold",
+        "recalled": "Recalled",
+        "destroyed": "Destroyed",
+    },
+    state_styles={
+        "released": "success",
+        "on_hold": "warning",
+        "recalled": "danger",
+        "destroyed": "dark",
+    },
+    transitions=(
+        Transition(
+            "hold",
+            "Put on hold",
+            sources=("released",),
+            target="on_hold",
+            roles=frozenset({"production"}),
+            required=("reason",),
+            triggers=("lot.held",),
+            style="warning",
+        ),
+        Transition(
+            "release",
+            "Release",
+            sources=("on_hold",),
+            target="released",
+            roles=frozenset({"production"}),
+            required=("reason",),
+            style="success",
+            confirm="Release these lots? They may be shipped again.",
+        ),
+        Transition(
+            "destroy",
+            "Record destruction",
+            sources=("on_hold", "recalled"),
+            target="destroyed",
+            roles=frozenset({"production"}),
+            required=("reason",),
+            style="outline-danger",
+            confirm="Record these lots as destroyed? This cannot be undone.",
+        ),
+    ),
+)
+
+WORKFLOWS = {w.record_type: w for w in (COMPLAINT, LOT)}

@@ -58,3 +58,39 @@ def test_downgrade_to_base_and_upgrade_again(empty_database):
         upgrade()
         assert "complaints" in sa.inspect(db.engine).get_table_names()
         db.engine.dispose()
+
+
+def test_0002_links_lot_codes_of_existing_complaints(empty_database):
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="0001")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, name, email, password_hash, active, created_at, version)"
+                    " VALUES (1, 'u', 'U', 'u@x.org', 'x', true, '2026-01-01', 1)"
+                )
+            )
+            conn.execute(
+                sa.text("INSERT INTO customers (id, name, kind, version) VALUES (1, 'C', 'other', 1)")
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO products (id, sku, name, unit, kind, version) VALUES (1, 'P', 'P', 'kg', 'raw', 1)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO complaints (id, reference, status, received_at, channel, customer_id, product_id,"
+                    " lot_codes, description, category, injury, sample_available, created_by_id, created_at,"
+                    " updated_at, version) VALUES (1, 'CMP-2026-0001', 'new', '2026-01-01', 'phone', 1, 1,"
+                    " 'L1, L2;L1  L3', 'd', 'other', false, false, 1, '2026-01-01', '2026-01-01', 1)"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as conn:
+            codes = (
+                conn.execute(sa.text("SELECT lot_code FROM complaint_lots ORDER BY lot_code")).scalars().all()
+            )
+        assert codes == ["L1", "L2", "L3"]
+        db.engine.dispose()

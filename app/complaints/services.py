@@ -1,5 +1,6 @@
 """Complaint rules: intake, editing before triage, transitions, comments."""
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from .. import events
 from ..audit import services as audit
 from ..errors import NotAllowed, StaleRecord, ValidationError
 from ..extensions import db
-from ..models import Comment, Complaint, Customer, Product, User
+from ..models import Comment, Complaint, ComplaintLot, Customer, Product, User
 from ..models.types import utcnow
 from ..references import next_reference
 from ..workflow import COMPLAINT
@@ -92,6 +93,22 @@ def _check_received_at(value: datetime) -> None:
         )
 
 
+LOT_CODE_SPLIT = re.compile(r"[,;\s]+")
+
+
+def parse_lot_codes(text: str | None) -> list[str]:
+    """The distinct lot codes in a free-text field ("L1, L2; L3")."""
+    codes = [c for c in LOT_CODE_SPLIT.split(text or "") if c]
+    return list(dict.fromkeys(c[:64] for c in codes))
+
+
+def _link_lots(complaint: Complaint) -> None:
+    """Keep complaint_lots in step with the reported codes (known lots or not)."""
+    wanted = parse_lot_codes(complaint.lot_codes)
+    db.session.execute(sa.delete(ComplaintLot).where(ComplaintLot.complaint_id == complaint.id))
+    db.session.add_all(ComplaintLot(complaint_id=complaint.id, lot_code=c) for c in wanted)
+
+
 def _labelled(changes: dict) -> dict:
     """Readable values for foreign keys in audit changes (names, not ids)."""
     lookups = {
@@ -124,6 +141,7 @@ def create_complaint(data: dict, actor) -> Complaint:
     )
     db.session.add(complaint)
     db.session.flush()
+    _link_lots(complaint)
     changes = _labelled(audit.diff({}, {k: getattr(complaint, k) for k in EDITABLE_FIELDS}))
     audit.record(
         "created", "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor
@@ -152,6 +170,8 @@ def update_complaint(complaint: Complaint, data: dict, actor, opened_version: in
     changes = _labelled(audit.diff(before, audit.snapshot(complaint, EDITABLE_FIELDS)))
     if changes:
         db.session.flush()
+        if "lot_codes" in changes:
+            _link_lots(complaint)
         audit.record(
             "updated", "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor
         )

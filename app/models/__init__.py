@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .comment import Comment
 from .complaint import CATEGORIES, CHANNELS, Complaint
 from .customer import CUSTOMER_KINDS, Customer
+from .lot import LOT_KINDS, ComplaintLot, Lot, LotInput, Shipment
 from .product import PRODUCT_KINDS, Product
 from .sequence import ReferenceCounter
 from .user import AnonymousUser, User, UserRole
@@ -15,6 +16,11 @@ __all__ = [
     "CHANNELS",
     "CUSTOMER_KINDS",
     "Comment",
+    "ComplaintLot",
+    "LOT_KINDS",
+    "Lot",
+    "LotInput",
+    "Shipment",
     "Complaint",
     "Customer",
     "PRODUCT_KINDS",
