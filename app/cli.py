@@ -47,9 +47,7 @@ def create_user(username, roles, email, full_name):
     if len(password) < 8:
         raise click.ClickException("The password must have at least 8 characters.")
     try:
-        user = create(
-            username=username, name=full_name or username, email=email, password=password, roles=list(roles)
-        )
+        user = create(username=username, name=full_name or username, email=email, password=password, roles=list(roles))
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -84,8 +82,7 @@ def verify():
         click.echo(f"OK: {result.checked} audit events verified.")
         return
     click.echo(
-        f"BROKEN at audit event #{result.broken_id}: {result.reason}. "
-        f"{result.checked} events before it are intact."
+        f"BROKEN at audit event #{result.broken_id}: {result.reason}. {result.checked} events before it are intact."
     )
     sys.exit(1)
 

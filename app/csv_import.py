@@ -67,9 +67,7 @@ def read_rows(stream, required: tuple[str, ...], optional: tuple[str, ...] = ())
     try:
         for row in reader:
             if row.get(None):
-                raise ValidationError(
-                    f"Line {reader.line_num}: more values than columns; check for an unquoted comma."
-                )
+                raise ValidationError(f"Line {reader.line_num}: more values than columns; check for an unquoted comma.")
             values = {k: (v or "").strip() for k, v in row.items() if k in required + optional}
             if not any(values.values()):
                 continue  # blank line
@@ -80,6 +78,4 @@ def read_rows(stream, required: tuple[str, ...], optional: tuple[str, ...] = ())
 
 def form_errors(line: int, form) -> list[str]:
     """'Line 3, sku: This field is required.' for every error of a row's form."""
-    return [
-        f"Line {line}, {name}: {message}" for name, messages in form.errors.items() for message in messages
-    ]
+    return [f"Line {line}, {name}: {message}" for name, messages in form.errors.items() for message in messages]

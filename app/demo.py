@@ -45,9 +45,7 @@ def load() -> None:
         for sku, name, unit, kind in PRODUCTS
     }
     customers = {
-        name: masterdata.create(
-            masterdata.CUSTOMERS, dict(name=name, kind=kind, email=email, country=country), admin
-        )
+        name: masterdata.create(masterdata.CUSTOMERS, dict(name=name, kind=kind, email=email, country=country), admin)
         for name, kind, email, country in CUSTOMERS
     }
     now = utcnow()

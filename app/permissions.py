@@ -37,9 +37,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "sales": frozenset(_EVERYONE | {Permission.COMPLAINT_CREATE, Permission.COMPLAINT_EDIT}),
     "production": frozenset(_EVERYONE),
     "marketing": frozenset(_EVERYONE),
-    "admin": frozenset(
-        _EVERYONE | {Permission.MASTERDATA_EDIT, Permission.USERS_MANAGE, Permission.AUDIT_VIEW}
-    ),
+    "admin": frozenset(_EVERYONE | {Permission.MASTERDATA_EDIT, Permission.USERS_MANAGE, Permission.AUDIT_VIEW}),
 }
 
 

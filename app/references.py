@@ -17,9 +17,7 @@ def next_reference(prefix: str, year: int | None = None) -> str:
     """
     year = year or utcnow().year
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(ReferenceCounter).values(prefix=prefix, year=year, last_value=0).on_conflict_do_nothing()
-    )
+    db.session.execute(insert(ReferenceCounter).values(prefix=prefix, year=year, last_value=0).on_conflict_do_nothing())
     value = db.session.execute(
         sa.update(ReferenceCounter)
         .where(ReferenceCounter.prefix == prefix, ReferenceCounter.year == year)

@@ -54,8 +54,7 @@ class Workflow:
             raise NotAllowed(f"Only {', '.join(sorted(transition.roles))} may {transition.label.lower()}.")
         if state not in transition.sources:
             raise InvalidTransition(
-                f"Cannot {transition.label.lower()}: the {self.record_type} is "
-                f"{self.states.get(state, state).lower()}."
+                f"Cannot {transition.label.lower()}: the {self.record_type} is {self.states.get(state, state).lower()}."
             )
         return transition
 

@@ -421,9 +421,7 @@ def test_non_admins_cannot_manage_users(login_as, make_user, role):
     assert client.get("/admin/users/new").status_code == 403
     assert client.post("/admin/users/new", data=new_user_form()).status_code == 403
     assert client.get(f"/admin/users/{target.id}").status_code == 403
-    assert (
-        client.post(f"/admin/users/{target.id}", data=edit_form(target, roles=["admin"])).status_code == 403
-    )
+    assert client.post(f"/admin/users/{target.id}", data=edit_form(target, roles=["admin"])).status_code == 403
     assert client.post(f"/admin/users/{target.id}/active").status_code == 403
     assert client.get("/admin/audit").status_code == 403
 

@@ -43,9 +43,7 @@ def test_edited_event_is_named_by_verify(app):
     complaint = factories.make_complaint()
     factories.triage(complaint)
     middle = events()[3]
-    db.session.execute(
-        sa.update(AuditEvent).where(AuditEvent.id == middle.id).values(actor_name="Somebody Else")
-    )
+    db.session.execute(sa.update(AuditEvent).where(AuditEvent.id == middle.id).values(actor_name="Somebody Else"))
     db.session.commit()
     result = verify_chain()
     assert not result.ok and result.broken_id == middle.id

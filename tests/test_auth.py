@@ -72,8 +72,7 @@ def test_login_is_throttled(make_app, make_user):
         make_user(("sales",), username="target")
         client = app.test_client()
         codes = [
-            client.post("/auth/login", data={"username": "target", "password": "nope"}).status_code
-            for _ in range(4)
+            client.post("/auth/login", data={"username": "target", "password": "nope"}).status_code for _ in range(4)
         ]
     assert codes[:3] == [200, 200, 200]
     assert codes[3] == 429

@@ -94,9 +94,7 @@ def test_users_create_refuses_short_password(runner, password):
 
 
 def test_users_create_refuses_empty_stdin(runner):
-    result = runner.invoke(
-        args=["users", "create", "nobody", "--role", "sales", "--email", "n@example.com"], input=""
-    )
+    result = runner.invoke(args=["users", "create", "nobody", "--role", "sales", "--email", "n@example.com"], input="")
     assert result.exit_code != 0
     assert "at least 8 characters" in result.output
     assert count(User) == 0
@@ -126,9 +124,7 @@ def test_users_create_refuses_duplicate_username(runner, username):
     assert create_user(runner, "dup", "--role", "sales", "--email", "d@example.com").exit_code == 0
     before = all_counts()
 
-    result = create_user(
-        runner, username, "--role", "admin", "--email", "e@example.com", password="other-password-1"
-    )
+    result = create_user(runner, username, "--role", "admin", "--email", "e@example.com", password="other-password-1")
 
     assert result.exit_code == 1
     assert f"The username '{username}' is taken; choose another." in result.output

@@ -152,9 +152,7 @@ def test_sales_edits_until_triage(app, login_as):
     complaint = factories.make_complaint(actor=client.user)
     page = client.get(f"/complaints/{complaint.id}/edit")
     assert page.status_code == 200
-    data = form_data(
-        complaint.product, complaint.customer, description="Updated text", version=str(complaint.version)
-    )
+    data = form_data(complaint.product, complaint.customer, description="Updated text", version=str(complaint.version))
     assert client.post(f"/complaints/{complaint.id}/edit", data=data).status_code == 302
     db.session.refresh(complaint)
     assert complaint.description == "Updated text"
@@ -173,9 +171,7 @@ def test_stale_edit_says_changed_and_loses_nothing(app, login_as):
     opened = complaint.version
     # someone else saves first
     second = login_as("sales")
-    theirs = form_data(
-        complaint.product, complaint.customer, description="Their version", version=str(opened)
-    )
+    theirs = form_data(complaint.product, complaint.customer, description="Their version", version=str(opened))
     assert second.post(f"/complaints/{complaint.id}/edit", data=theirs).status_code == 302
     # our save, from the form opened before theirs
     mine = form_data(complaint.product, complaint.customer, description="My version", version=str(opened))

@@ -34,11 +34,7 @@ def crawl(client, start="/home"):
         for href in HREF.findall(body):
             target = urljoin(url, href.replace("&amp;", "&"))
             parts = urlsplit(target)
-            if (
-                parts.netloc
-                or not parts.path.startswith("/")
-                or parts.path.startswith(("/static", "/bootstrap"))
-            ):
+            if parts.netloc or not parts.path.startswith("/") or parts.path.startswith(("/static", "/bootstrap")):
                 continue
             if target not in seen:
                 queue.append(target)
@@ -48,9 +44,7 @@ def crawl(client, start="/home"):
 @pytest.mark.parametrize("username", ["sales", "production", "marketing", "admin"])
 def test_every_link_answers_without_server_error(app, demo, username):
     client = app.test_client()
-    assert (
-        client.post("/auth/login", data={"username": username, "password": DEMO_PASSWORD}).status_code == 302
-    )
+    assert client.post("/auth/login", data={"username": username, "password": DEMO_PASSWORD}).status_code == 302
     statuses = crawl(client)
     assert len(statuses) > 10, "the crawl found too few pages to mean anything"
     errors = {url: code for url, code in statuses.items() if code >= 500}

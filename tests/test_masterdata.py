@@ -19,9 +19,7 @@ NON_ADMINS = ["sales", "production", "marketing"]
 def counts() -> tuple[int, int, int]:
     """(products, customers, audit events): what 'the database is unchanged' compares."""
     db.session.expire_all()
-    return tuple(
-        db.session.scalar(sa.select(sa.func.count(model.id))) for model in (Product, Customer, AuditEvent)
-    )
+    return tuple(db.session.scalar(sa.select(sa.func.count(model.id))) for model in (Product, Customer, AuditEvent))
 
 
 def product(sku: str) -> Product | None:
@@ -36,9 +34,7 @@ def customer(name: str) -> Customer | None:
 
 def events(record_type: str) -> list[AuditEvent]:
     return list(
-        db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.record_type == record_type).order_by(AuditEvent.id)
-        )
+        db.session.scalars(sa.select(AuditEvent).where(AuditEvent.record_type == record_type).order_by(AuditEvent.id))
     )
 
 
@@ -226,9 +222,7 @@ def test_invalid_product_edit_changes_nothing(login_as):
     admin = login_as("admin")
     item = factories.make_product(sku="MB-12", name="Muesli bar")
     before, version = counts(), item.version
-    response = admin.post(
-        f"/admin/products/{item.id}", data=product_form(sku="MB-12", name="x" * 201, version=version)
-    )
+    response = admin.post(f"/admin/products/{item.id}", data=product_form(sku="MB-12", name="x" * 201, version=version))
     assert response.status_code == 422
     assert b"Field cannot be longer than 200 characters." in response.data
     saved = product("MB-12")
@@ -248,9 +242,7 @@ def test_stale_product_edit_is_refused(login_as):
     )
     before = counts()
 
-    response = first.post(
-        f"/admin/products/{item.id}", data=product_form(sku="OC-250", name="First", version=opened)
-    )
+    response = first.post(f"/admin/products/{item.id}", data=product_form(sku="OC-250", name="First", version=opened))
 
     assert response.status_code == 409
     assert b"changed by someone else" in response.data
@@ -330,9 +322,7 @@ def test_duplicate_customer_name_is_refused(login_as):
 
 def test_hostile_customer_values_render_escaped(login_as):
     admin = login_as("admin")
-    response = admin.post(
-        "/admin/customers/new", data=customer_form(name=HOSTILE, phone=HOSTILE, address=HOSTILE)
-    )
+    response = admin.post("/admin/customers/new", data=customer_form(name=HOSTILE, phone=HOSTILE, address=HOSTILE))
     assert response.status_code == 302
     assert customer(HOSTILE).phone == HOSTILE
 
@@ -414,16 +404,11 @@ def test_non_admins_may_not_change_master_data(login_as, role):
         assert client.get(url).status_code == 403
     assert client.post("/admin/products/new", data=product_form(sku="NEW-1")).status_code == 403
     assert (
-        client.post(
-            f"/admin/products/{item.id}", data=product_form(sku="GR-500", version=item.version)
-        ).status_code
+        client.post(f"/admin/products/{item.id}", data=product_form(sku="GR-500", version=item.version)).status_code
         == 403
     )
     assert client.post("/admin/customers/new", data=customer_form()).status_code == 403
-    assert (
-        client.post(f"/admin/customers/{other.id}", data=customer_form(version=other.version)).status_code
-        == 403
-    )
+    assert client.post(f"/admin/customers/{other.id}", data=customer_form(version=other.version)).status_code == 403
     assert upload(client, "product", good_csv).status_code == 403
     assert upload(client, "customer", "name\nNew Customer\n").status_code == 403
     assert counts() == before
@@ -578,16 +563,12 @@ def test_import_updates_existing_rows_by_key(login_as):
     factories.make_product(sku="MB-12", name="Muesli bar, 12-pack", unit="case")
     before = counts()
 
-    response = upload(
-        admin, "product", 'sku,name,unit\ngr-500,Granola 500 g,bag\nMB-12,"Muesli bar, 12-pack",case\n'
-    )
+    response = upload(admin, "product", 'sku,name,unit\ngr-500,Granola 500 g,bag\nMB-12,"Muesli bar, 12-pack",case\n')
 
     assert response.status_code == 302
     assert b"0 created, 1 updated, 1 unchanged" in admin.get("/admin/products").data
     assert counts() == (before[0], before[1], before[2] + 1)
-    assert db.session.scalar(sa.select(Product).where(Product.sku.in_(["GR-500", "gr-500"]))).name == (
-        "Granola 500 g"
-    )
+    assert db.session.scalar(sa.select(Product).where(Product.sku.in_(["GR-500", "gr-500"]))).name == ("Granola 500 g")
 
 
 def test_import_customers(login_as):

@@ -71,9 +71,7 @@ def test_0002_links_lot_codes_of_existing_complaints(empty_database):
                     " VALUES (1, 'u', 'U', 'u@x.org', 'x', true, '2026-01-01', 1)"
                 )
             )
-            conn.execute(
-                sa.text("INSERT INTO customers (id, name, kind, version) VALUES (1, 'C', 'other', 1)")
-            )
+            conn.execute(sa.text("INSERT INTO customers (id, name, kind, version) VALUES (1, 'C', 'other', 1)"))
             conn.execute(
                 sa.text(
                     "INSERT INTO products (id, sku, name, unit, kind, version) VALUES (1, 'P', 'P', 'kg', 'raw', 1)"
@@ -89,8 +87,6 @@ def test_0002_links_lot_codes_of_existing_complaints(empty_database):
             )
         upgrade()
         with db.engine.connect() as conn:
-            codes = (
-                conn.execute(sa.text("SELECT lot_code FROM complaint_lots ORDER BY lot_code")).scalars().all()
-            )
+            codes = conn.execute(sa.text("SELECT lot_code FROM complaint_lots ORDER BY lot_code")).scalars().all()
         assert codes == ["L1", "L2", "L3"]
         db.engine.dispose()

@@ -63,8 +63,7 @@ def test_concurrent_intake_numbers_without_gaps_and_keeps_one_chain(pg_app):
     barrier = threading.Barrier(THREADS)
     results, errors = [], []
     workers = [
-        threading.Thread(target=_log_complaints, args=(pg_app, barrier, ids, results, errors))
-        for _ in range(THREADS)
+        threading.Thread(target=_log_complaints, args=(pg_app, barrier, ids, results, errors)) for _ in range(THREADS)
     ]
     _run(workers)
     assert errors == [], errors

@@ -36,12 +36,8 @@ class Entity:
         return db.session.scalar(stmt)
 
 
-PRODUCTS = Entity(
-    Product, "product", PRODUCT_FIELDS, "sku", ProductForm, PRODUCT_COLUMNS, {"kind": "finished"}
-)
-CUSTOMERS = Entity(
-    Customer, "customer", CUSTOMER_FIELDS, "name", CustomerForm, CUSTOMER_COLUMNS, {"kind": "other"}
-)
+PRODUCTS = Entity(Product, "product", PRODUCT_FIELDS, "sku", ProductForm, PRODUCT_COLUMNS, {"kind": "finished"})
+CUSTOMERS = Entity(Customer, "customer", CUSTOMER_FIELDS, "name", CustomerForm, CUSTOMER_COLUMNS, {"kind": "other"})
 
 
 def _label(entity: Entity, record) -> str:
@@ -117,8 +113,7 @@ def import_csv(entity: Entity, stream, actor) -> ImportResult:
                 key = values[entity.key].lower()
                 if key in seen:
                     result.errors.append(
-                        f"Line {line}, {entity.key}: '{values[entity.key]}' "
-                        f"already appears on line {seen[key]}."
+                        f"Line {line}, {entity.key}: '{values[entity.key]}' already appears on line {seen[key]}."
                     )
                 seen[key] = line
                 rows.append(values)

@@ -46,9 +46,7 @@ def _list(kind: str):
     stmt = sa.select(model).order_by(getattr(model, page_def["order"]))
     if q:
         pattern = like_pattern(q)
-        stmt = stmt.where(
-            sa.or_(*[getattr(model, c).ilike(pattern, escape="\\") for c in page_def["search"]])
-        )
+        stmt = stmt.where(sa.or_(*[getattr(model, c).ilike(pattern, escape="\\") for c in page_def["search"]]))
     if request.args.get("format") == "csv":
         fields = page_def["entity"].fields
         rows = ([getattr(r, f) for f in fields] for r in db.session.scalars(stmt))

@@ -128,8 +128,7 @@ def verify_chain(batch_size: int = 5000) -> VerifyResult:
                     False,
                     checked,
                     event.id,
-                    "its link to the previous event is broken "
-                    "(an event before it was changed, removed or inserted)",
+                    "its link to the previous event is broken (an event before it was changed, removed or inserted)",
                 )
             if compute_hash(event) != event.hash:
                 return VerifyResult(False, checked, event.id, "its content does not match its hash")

@@ -49,9 +49,7 @@ def account():
     if form.validate_on_submit():
         try:
             if form.new_password.data:
-                services.change_password(
-                    current_user, form.current_password.data or "", form.new_password.data
-                )
+                services.change_password(current_user, form.current_password.data or "", form.new_password.data)
             services.update_user(current_user, actor=current_user, timezone=form.timezone.data or None)
             db.session.commit()
         except DomainError as error:

@@ -47,9 +47,7 @@ def list_complaints():
     products = db.session.scalars(sa.select(Product).order_by(Product.sku)).all()
     for message in filters.errors:
         flash(message, "warning")
-    return render_template(
-        "complaints/list.html", page=page, filters=filters, products=products, categories=CATEGORIES
-    )
+    return render_template("complaints/list.html", page=page, filters=filters, products=products, categories=CATEGORIES)
 
 
 @bp.route("/export.csv")
@@ -126,9 +124,7 @@ def edit(complaint_id: int):
                 "kept below; the saved values are shown beside them. Save again to keep yours.",
                 "warning",
             )
-            return render_template(
-                "complaints/form.html", form=form, complaint=complaint, conflict=conflict
-            ), 409
+            return render_template("complaints/form.html", form=form, complaint=complaint, conflict=conflict), 409
         except DomainError as error:
             db.session.rollback()
             apply_domain_errors(form, error)
@@ -164,8 +160,7 @@ def transition(complaint_id: int, name: str):
             apply_domain_errors(form, error)
         else:
             flash(
-                f"{complaint.reference}: {move.label.lower()} done — now "
-                f"{COMPLAINT.label(complaint.status).lower()}.",
+                f"{complaint.reference}: {move.label.lower()} done — now {COMPLAINT.label(complaint.status).lower()}.",
                 "success",
             )
             return redirect(url_for("complaints.detail", complaint_id=complaint.id))

@@ -118,9 +118,7 @@ def _labelled(changes: dict) -> dict:
     }
     for field, (model, attr) in lookups.items():
         if field in changes:
-            changes[field] = [
-                getattr(db.session.get(model, v), attr, v) if v else None for v in changes[field]
-            ]
+            changes[field] = [getattr(db.session.get(model, v), attr, v) if v else None for v in changes[field]]
     return changes
 
 
@@ -143,9 +141,7 @@ def create_complaint(data: dict, actor) -> Complaint:
     db.session.flush()
     _link_lots(complaint)
     changes = _labelled(audit.diff({}, {k: getattr(complaint, k) for k in EDITABLE_FIELDS}))
-    audit.record(
-        "created", "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor
-    )
+    audit.record("created", "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor)
     events.emit("complaint.logged", complaint, actor=actor)
     return complaint
 
@@ -172,9 +168,7 @@ def update_complaint(complaint: Complaint, data: dict, actor, opened_version: in
         db.session.flush()
         if "lot_codes" in changes:
             _link_lots(complaint)
-        audit.record(
-            "updated", "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor
-        )
+        audit.record("updated", "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor)
     return changes
 
 
@@ -212,9 +206,7 @@ def apply_transition(complaint: Complaint, name: str, data: dict, actor) -> Comp
     complaint.status = transition.target
     db.session.flush()
     changes = _labelled(audit.diff(before, {"status": complaint.status} | values))
-    audit.record(
-        transition.name, "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor
-    )
+    audit.record(transition.name, "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor)
     for event in transition.triggers:
         events.emit(event, complaint, actor=actor)
     return complaint

@@ -48,9 +48,7 @@ class Complaint(db.Model):
     risk_score: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger, nullable=True)
     reportable: so.Mapped[bool | None] = so.mapped_column(sa.Boolean, nullable=True)
     reportable_reason: so.Mapped[str | None] = so.mapped_column(sa.Text, nullable=True)
-    investigator_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("users.id"), nullable=True, index=True
-    )
+    investigator_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), nullable=True, index=True)
     due_date: so.Mapped[date | None] = so.mapped_column(sa.Date, nullable=True)
     # Closing the loop
     rejection_reason: so.Mapped[str | None] = so.mapped_column(sa.Text, nullable=True)

@@ -15,9 +15,7 @@ from .types import UTCDateTime, utcnow
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
-    user_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
-    )
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: so.Mapped[str] = so.mapped_column(sa.String(20), primary_key=True)
 
 

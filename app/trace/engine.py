@@ -59,9 +59,7 @@ def _walk(root_ids: list[int], direction: str, max_depth: int) -> sa.CTE:
 def _reached(root_ids: list[int], direction: str, max_depth: int) -> sa.Select:
     walk = _walk(root_ids, direction, max_depth)
     reached = (
-        sa.select(walk.c.lot_id, sa.func.min(walk.c.depth).label("depth"))
-        .group_by(walk.c.lot_id)
-        .subquery("reached")
+        sa.select(walk.c.lot_id, sa.func.min(walk.c.depth).label("depth")).group_by(walk.c.lot_id).subquery("reached")
     )
     return (
         sa.select(*LOT_COLUMNS, reached.c.depth)

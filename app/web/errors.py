@@ -31,9 +31,7 @@ def render_error(status: int, message: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_error(
-            400, "The form expired or was not sent from this site. Reload the page and try again."
-        )
+        return render_error(400, "The form expired or was not sent from this site. Reload the page and try again.")
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
