@@ -65,11 +65,13 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .complaints import bp as complaints_bp
     from .main import bp as main_bp
+    from .trace import bp as trace_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(trace_bp, url_prefix="/lots")
 
 
 def register_errorhandlers(app: Flask) -> None:

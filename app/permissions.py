@@ -29,9 +29,10 @@ class Permission(StrEnum):
     MASTERDATA_EDIT = "masterdata.edit"
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    LOTS_VIEW = "lots.view"
 
 
-_EVERYONE = {Permission.COMPLAINT_VIEW, Permission.COMMENT, Permission.MASTERDATA_VIEW}
+_EVERYONE = {Permission.COMPLAINT_VIEW, Permission.COMMENT, Permission.MASTERDATA_VIEW, Permission.LOTS_VIEW}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "sales": frozenset(_EVERYONE | {Permission.COMPLAINT_CREATE, Permission.COMPLAINT_EDIT}),

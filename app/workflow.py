@@ -58,6 +58,10 @@ class Workflow:
             )
         return transition
 
+    def sources_any(self, name: str) -> str:
+        """A state the move starts from (for checks on many records in several states)."""
+        return self.get(name).sources[0]
+
     def label(self, state: str) -> str:
         return self.states.get(state, state)
 

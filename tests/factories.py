@@ -90,3 +90,49 @@ def triage(complaint, actor=None, investigator=None, **overrides):
     complaints.apply_transition(complaint, "triage", data, actor)
     db.session.commit()
     return complaint
+
+
+def make_lot(code=None, product_id=None, kind="finished", quantity=100, unit="case", produced_on=None, **kwargs):
+    """A lot as an ERP import would create it (lots are imported data, not typed in)."""
+    from datetime import date
+
+    from app.models import Lot
+
+    n = next(_seq)
+    lot = Lot(
+        code=code or f"L{n:06d}",
+        product_id=product_id or make_product(kind="raw" if kind == "raw" else "finished").id,
+        kind=kind,
+        quantity=quantity,
+        unit=unit,
+        produced_on=produced_on or date(2026, 1, 1),
+        status=kwargs.pop("status", "released"),
+        **kwargs,
+    )
+    db.session.add(lot)
+    db.session.commit()
+    return lot
+
+
+def make_edge(input_lot, output_lot, quantity=None):
+    from app.models import LotInput
+
+    db.session.add(LotInput(input_lot_id=input_lot.id, output_lot_id=output_lot.id, quantity=quantity))
+    db.session.commit()
+
+
+def make_shipment(lot, consignee, quantity=10, shipped_on=None, reference=None):
+    from datetime import date
+
+    from app.models import Shipment
+
+    shipment = Shipment(
+        lot_id=lot.id,
+        consignee_id=consignee.id,
+        quantity=quantity,
+        shipped_on=shipped_on or date(2026, 2, 1),
+        reference=reference or f"BOL-{next(_seq)}",
+    )
+    db.session.add(shipment)
+    db.session.commit()
+    return shipment

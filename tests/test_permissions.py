@@ -43,6 +43,14 @@ MATRIX = {
     "admin.customer_create": ("GET", "/admin/customers/new", only("admin")),
     "admin.customer_edit": ("GET", "/admin/customers/{customer}", only("admin")),
     "admin.customer_import": ("GET", "/admin/customers/import", only("admin")),
+    "trace.lots": ("GET", "/lots/", EVERYONE),
+    "trace.lot": ("GET", "/lots/{lot}", EVERYONE),
+    "trace.forward": ("GET", "/lots/trace?root={lot}", EVERYONE),
+    "trace.export": ("GET", "/lots/trace.csv?root={lot}", EVERYONE),
+    "trace.common_cause": ("GET", "/lots/common-cause?complaint={complaint}", EVERYONE),
+    # The form is posted without a reason: production passes the role check and is sent back
+    # with the message; other roles are refused by the lot transition table.
+    "trace.status": ("POST", "/lots/status", only("production", 302)),
 }
 UNGUARDED = {"static", "bootstrap.static"}
 
@@ -59,8 +67,9 @@ def test_role_route_matrix(app, login_as, endpoint, role):
     method, template, expected = MATRIX[endpoint]
     complaint = factories.make_complaint()
     other = factories.make_user(("marketing",))
+    lot = factories.make_lot(product_id=complaint.product_id)
     url = template.format(
-        complaint=complaint.id, user=other.id, product=complaint.product_id, customer=complaint.customer_id
+        complaint=complaint.id, user=other.id, product=complaint.product_id, customer=complaint.customer_id, lot=lot.id
     )
     client = app.test_client() if role == "anonymous" else login_as(role)
     response = client.open(url, method=method)

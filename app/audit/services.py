@@ -103,6 +103,57 @@ def record(
     return event
 
 
+def record_many(
+    action: str, record_type: str, records: list[tuple[int, str]], *, changes: dict | None = None, actor=None
+) -> int:
+    """Append one event per (record_id, label), same action and changes, in one bulk insert.
+
+    Used for actions on many records at once (holding every lot of a trace): the chain is
+    computed in Python after one lock and one read of the last hash.
+    """
+    if not records:
+        return 0
+    if actor is None and current_user and current_user.is_authenticated:
+        actor = current_user
+    _lock_chain()
+    prev_hash = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
+    changes_text = json.dumps(changes or {}, ensure_ascii=False, sort_keys=True, default=_plain)
+    created_at = utcnow()
+    rows = []
+    for record_id, label in records:
+        event = AuditEvent(
+            created_at=created_at,
+            actor_id=getattr(actor, "id", None),
+            actor_name=getattr(actor, "name", None) or "system",
+            record_type=record_type,
+            record_id=record_id,
+            record_label=label,
+            action=action,
+            changes=changes_text,
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = compute_hash(event)
+        rows.append({c: getattr(event, c) for c in _INSERT_COLUMNS})
+    # Ids are assigned in insertion order, which is the order the chain was computed in.
+    for start in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(AuditEvent), rows[start : start + 5000])
+    return len(rows)
+
+
+_INSERT_COLUMNS = (
+    "created_at",
+    "actor_id",
+    "actor_name",
+    "record_type",
+    "record_id",
+    "record_label",
+    "action",
+    "changes",
+    "prev_hash",
+    "hash",
+)
+
+
 @dataclass
 class VerifyResult:
     ok: bool

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import CATEGORIES, Complaint, Customer, Product
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
+from ..trace.services import lots_named_in
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors
@@ -87,6 +88,7 @@ def detail(complaint_id: int):
 
 
 def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int = 200):
+    known_lots, unknown_lots = lots_named_in([complaint.id])
     return render_template(
         "complaints/detail.html",
         complaint=complaint,
@@ -95,6 +97,8 @@ def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int 
         can_edit=services.can_edit(complaint, current_user),
         comment_form=comment_form,
         field_labels=services.FIELD_LABELS,
+        known_lots=known_lots,
+        unknown_lots=unknown_lots,
     ), status
 
 
