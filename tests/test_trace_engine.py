@@ -198,3 +198,10 @@ def test_each_answer_is_one_query(graph):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) == 4
+
+
+def test_reach_count_matches_the_trace(graph):
+    lots, _ = graph(5, [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)])
+    assert engine.reach_count([lots[0]], "forward") == len(engine.forward([lots[0]])) == 4
+    assert engine.reach_count([lots[4]], "backward") == 4
+    assert engine.reach_count([], "forward") == 0

@@ -81,6 +81,15 @@ def forward(lot_ids: Iterable[int], max_depth: int = MAX_DEPTH) -> list[sa.Row]:
     return db.session.execute(_reached(roots, "forward", max_depth)).all() if roots else []
 
 
+def reach_count(lot_ids: Iterable[int], direction: str, max_depth: int = MAX_DEPTH) -> int:
+    """How many lots a forward or backward trace reaches, without fetching them."""
+    roots = _ids(lot_ids)
+    if not roots:
+        return 0
+    walk = _walk(roots, direction, max_depth)
+    return db.session.scalar(sa.select(sa.func.count(sa.distinct(walk.c.lot_id)))) or 0
+
+
 def affected_ids(root_ids: Iterable[int], max_depth: int = MAX_DEPTH) -> sa.Select:
     """A SELECT of the roots and everything made from them, to embed in other statements."""
     roots = _ids(root_ids)

@@ -78,8 +78,8 @@ def lot(lot_id: int):
     lot = db.session.scalar(sa.select(Lot).options(so.joinedload(Lot.product)).where(Lot.id == lot_id))
     if lot is None:
         abort(404)
-    upstream = engine.backward([lot.id])
-    downstream = engine.forward([lot.id])
+    upstream = engine.reach_count([lot.id], "backward")
+    downstream = engine.reach_count([lot.id], "forward")
     up_tree, up_cut = services.build_tree(engine.tree_edges(lot.id, "backward"), lot.id)
     down_tree, down_cut = services.build_tree(engine.tree_edges(lot.id, "forward"), lot.id)
     return render_template(
