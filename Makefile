@@ -33,13 +33,18 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Trace-engine timings on a 1,000,000-lot plant (built once in instance/bench/, then reused);
+# PostgreSQL too when BENCH_DATABASE_URL is set. Not part of `make test`.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check app tests config.py wsgi.py
+	$(BIN)/ruff format --check app bench tests config.py wsgi.py
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
-	$(BIN)/ruff format app tests config.py wsgi.py
+	$(BIN)/ruff format app bench tests config.py wsgi.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

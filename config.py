@@ -76,6 +76,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
     MAIL_SERVER = ""
+    IMPORTS_SYNC = True  # run bulk imports inside the request, so tests see the finished job
 
 
 class ProdConfig(Config):

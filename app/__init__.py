@@ -64,6 +64,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .complaints import bp as complaints_bp
+    from .imports import bp as imports_bp
     from .main import bp as main_bp
     from .trace import bp as trace_bp
 
@@ -71,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(complaints_bp, url_prefix="/complaints")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(trace_bp, url_prefix="/lots")
 
 

@@ -57,8 +57,15 @@ def create_user(username, roles, email, full_name):
 
 @demo_cli.command("load")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
-def load_demo(if_empty):
-    """Load demo users, products, customers and complaints."""
+@click.option(
+    "--scale",
+    type=click.Choice(("small", "plant-1M")),
+    default="small",
+    show_default=True,
+    help="small: ~600 lots for trying the app; plant-1M: 1,000,000 lots for benchmarks (a few minutes).",
+)
+def load_demo(if_empty, scale):
+    """Load demo users, products, customers, lots, shipments and complaints."""
     from .demo import load
     from .models import User
 
@@ -67,9 +74,9 @@ def load_demo(if_empty):
             click.echo("Database already has data; demo data not loaded.")
             return
         raise click.ClickException("The database is not empty; demo data is for a new database.")
-    load()
+    load(scale)
     db.session.commit()
-    click.echo("Demo data loaded.")
+    click.echo("Demo data loaded." if scale == "small" else f"Demo data loaded ({scale}).")
 
 
 @audit_cli.command("verify")
@@ -88,6 +95,9 @@ def verify():
 
 
 def register(app: Flask) -> None:
+    from .imports.cli import import_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(import_cli)

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     MASTERDATA_EDIT = "masterdata.edit"
     USERS_MANAGE = "users.manage"
     AUDIT_VIEW = "audit.view"
+    LOTS_IMPORT = "lots.import"
     LOTS_VIEW = "lots.view"
 
 
@@ -36,9 +37,11 @@ _EVERYONE = {Permission.COMPLAINT_VIEW, Permission.COMMENT, Permission.MASTERDAT
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "sales": frozenset(_EVERYONE | {Permission.COMPLAINT_CREATE, Permission.COMPLAINT_EDIT}),
-    "production": frozenset(_EVERYONE),
+    "production": frozenset(_EVERYONE | {Permission.LOTS_IMPORT}),
     "marketing": frozenset(_EVERYONE),
-    "admin": frozenset(_EVERYONE | {Permission.MASTERDATA_EDIT, Permission.USERS_MANAGE, Permission.AUDIT_VIEW}),
+    "admin": frozenset(
+        _EVERYONE | {Permission.MASTERDATA_EDIT, Permission.USERS_MANAGE, Permission.AUDIT_VIEW, Permission.LOTS_IMPORT}
+    ),
 }
 
 

@@ -51,6 +51,13 @@ MATRIX = {
     # The form is posted without a reason: production passes the role check and is sent back
     # with the message; other roles are refused by the lot transition table.
     "trace.status": ("POST", "/lots/status", only("production", 302)),
+    "imports.upload": ("GET", "/imports/lots", {**only("production"), "admin": 200}),
+    # No such job: the permitted roles get past the permission check to the 404.
+    "imports.job": (
+        "GET",
+        "/imports/job/00000000-0000-4000-8000-000000000000",
+        {**only("production", 404), "admin": 404},
+    ),
 }
 UNGUARDED = {"static", "bootstrap.static"}
 

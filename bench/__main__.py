@@ -1,0 +1,72 @@
+"""`python -m bench`: build or reuse plant-1M on SQLite (and PostgreSQL with
+BENCH_DATABASE_URL), time the trace engine, print a table, merge results.json."""
+
+import argparse
+import gc
+import sys
+import time
+
+from . import bound, database, results, trace
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), action="append", help="default: both")
+    parser.add_argument("--lots", type=int, default=1_000_000, help="plant size (default 1,000,000)")
+    parser.add_argument("--repeats", type=int, default=9, help="timed calls per case")
+    parser.add_argument("--rebuild", action="store_true", help="regenerate the database even if complete")
+    return parser.parse_args(argv)
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def engines(chosen: list[str] | None, lots: int) -> list[tuple[str, str]]:
+    pg = database.postgresql_url()
+    wanted = chosen or ["sqlite", "postgresql"]
+    out = [("sqlite", database.sqlite_url(lots))] if "sqlite" in wanted else []
+    if "postgresql" in wanted:
+        if pg:
+            out.append(("postgresql", pg))
+        elif chosen:
+            sys.exit("Set BENCH_DATABASE_URL to benchmark PostgreSQL.")
+        else:
+            log("PostgreSQL skipped: set BENCH_DATABASE_URL=postgresql+psycopg://... to include it.")
+    return out
+
+
+def main(argv: list[str]) -> None:
+    args = parse_args(argv)
+    table, new_entries = [], []
+    for name, url in engines(args.engine, args.lots):
+        log(f"{name}: {url}")
+        database.prepare(url, args.lots, args.rebuild, log)
+        app = database.make_app(url)
+        with app.app_context():
+            started = time.perf_counter()
+            graph = bound.load()
+            # Millions of dict entries would make every full garbage collection during the
+            # timed calls take ~100 ms; the app never holds them, so keep them out of the GC.
+            gc.collect()
+            gc.freeze()
+            log(f"  edges and shipments read into dicts: {time.perf_counter() - started:.1f} s")
+            measures = trace.run(graph, args.repeats)
+            for measure in measures:
+                for mismatch in measure.mismatches:
+                    log(f"  MISMATCH {measure.name}: {mismatch}")
+        del graph
+        gc.unfreeze()
+        table += results.rows(name, measures)
+        new_entries += results.entries(name, measures)
+    print()
+    results.print_table(table)
+    path = database.BENCH_DIR / "results.json"
+    results.merge(path, new_entries)
+    print(f"\nWritten to {path}")
+    for line in results.missed_targets(new_entries):
+        print(f"TARGET MISSED: {line}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
