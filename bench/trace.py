@@ -78,8 +78,7 @@ def forward(graph: Graph, lots: list[int], group: str, repeats: int, prefix: str
     for lot in lots:
 
         def call(lot=lot):
-            reached = engine.forward([lot])
-            receivers = engine.consignees(engine.affected_ids([lot]))
+            reached, receivers = engine.forward_with_consignees([lot])
             db.session.rollback()  # each look is its own request and transaction
             return reached, receivers
 

@@ -205,3 +205,13 @@ def test_reach_count_matches_the_trace(graph):
     assert engine.reach_count([lots[0]], "forward") == len(engine.forward([lots[0]])) == 4
     assert engine.reach_count([lots[4]], "backward") == 4
     assert engine.reach_count([], "forward") == 0
+
+
+def test_id_lists_of_any_length_bind_as_one_value(graph):
+    """40,000 ids exceed SQLite's 32,766 bound parameters as an IN list; id_in binds one value."""
+    lots, _ = graph(3, [(0, 1)], [(1, 0, 5, 0)])
+    many = list(range(1, 40_001)) + lots
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Lot).where(engine.id_in(Lot.id, many))) == 3
+    assert len(engine.consignees(many)) == 1
+    reached, receivers = engine.forward_with_consignees([lots[0]])
+    assert [r.id for r in reached] == [lots[1]] and len(receivers) == 1

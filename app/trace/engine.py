@@ -9,6 +9,7 @@ answer. `max_depth` bounds every walk, so even a cycle that slipped past the che
 cannot make a query run forever.
 """
 
+import json
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -104,6 +105,14 @@ def forward(lot_ids: Iterable[int], max_depth: int = MAX_DEPTH) -> list[sa.Row]:
     return db.session.execute(_reached(roots, "forward", max_depth)).all() if roots else []
 
 
+def forward_with_consignees(lot_ids: Iterable[int], max_depth: int = MAX_DEPTH) -> tuple[list[sa.Row], list[sa.Row]]:
+    """A forward trace and its consignees: the walk runs once, and the consignees are read
+    for the lots it found (roots included)."""
+    roots = _ids(lot_ids)
+    reached = forward(roots, max_depth)
+    return reached, (consignees([*roots, *(row.id for row in reached)]) if roots else [])
+
+
 def reach_count(lot_ids: Iterable[int], direction: str, max_depth: int = MAX_DEPTH) -> int:
     """How many lots a forward or backward trace reaches, without fetching them."""
     roots = _ids(lot_ids)
@@ -127,10 +136,26 @@ def affected_ids(root_ids: Iterable[int], max_depth: int = MAX_DEPTH) -> sa.Sele
     )
 
 
+def id_in(column, ids: Iterable[int]) -> sa.ColumnElement[bool]:
+    """`column IN ids` that holds for any number of ids as ONE bound value.
+
+    An IN list binds one parameter per id: SQLite refuses more than 32,766 and both engines
+    spend more time parsing a long list than running it. PostgreSQL takes an array;
+    SQLite reads a JSON array through json_each.
+    """
+    ids = _ids(ids)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.literal(ids, ARRAY(sa.Integer)))
+    if len(ids) <= 100:
+        return column.in_(ids)
+    values = sa.func.json_each(json.dumps(ids)).table_valued("value")
+    return column.in_(sa.select(values.c.value))
+
+
 def _shipped_lots(lots: LotSource) -> sa.ColumnElement[bool]:
     """Shipments of these lots: an id list, or a SELECT of ids such as a trace."""
     if not isinstance(lots, sa.Select):
-        return _shipments.c.lot_id.in_(_ids(lots))
+        return id_in(_shipments.c.lot_id, lots)
     if db.session.get_bind().dialect.name == "postgresql":
         # PostgreSQL plans `IN (walk)` before knowing the walk's size, and for a wide trace
         # picks a hash join over all shipments (2M rows: 400 ms). One array value makes it

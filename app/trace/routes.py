@@ -112,8 +112,7 @@ def forward():
         flash("Choose a lot to trace from: open a lot and press “Trace forward”.", "warning")
         return redirect(url_for("trace.lots"))
     root_ids = [r.id for r in root_rows]
-    affected = engine.forward(root_ids)
-    consignees = engine.consignees(engine.affected_ids(root_ids))
+    affected, consignees = engine.forward_with_consignees(root_ids)
     by_status: dict[str, int] = {}
     for row in [*root_rows, *affected]:
         by_status[row.status] = by_status.get(row.status, 0) + 1
