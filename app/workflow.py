@@ -18,12 +18,17 @@ class Transition:
     target: str
     roles: frozenset[str]
     required: tuple[str, ...] = ()  # fields that must be filled to make the move
+    signature: str = ""  # meaning of the electronic signature the move needs ("" = none)
     triggers: tuple[str, ...] = ()  # events raised when the move is made
     style: str = "primary"  # Bootstrap button colour
     confirm: str = ""  # question asked before an irreversible move
 
-    def allows(self, user) -> bool:
-        return any(user.has_role(role) for role in self.roles)
+    def allows(self, user, record=None) -> bool:
+        """True if one of the user's roles may make this move. The pseudo-role "owner"
+        lets the record's owner make it whatever their roles."""
+        if "owner" in self.roles and record is not None and getattr(record, "owner_id", None) == user.id:
+            return True
+        return any(user.has_role(role) for role in self.roles if role != "owner")
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,14 @@ class Workflow:
     def from_state(self, state: str) -> list[Transition]:
         return [t for t in self.transitions if state in t.sources]
 
-    def available(self, state: str, user) -> list[Transition]:
+    def available(self, state: str, user, record=None) -> list[Transition]:
         """The moves this user may make from `state` (the buttons to show)."""
-        return [t for t in self.from_state(state) if t.allows(user)]
+        return [t for t in self.from_state(state) if t.allows(user, record)]
 
-    def check(self, state: str, name: str, user) -> Transition:
+    def check(self, state: str, name: str, user, record=None) -> Transition:
         """Return the transition if `user` may make it from `state`, else raise."""
         transition = self.get(name)
-        if not transition.allows(user):
+        if not transition.allows(user, record):
             raise NotAllowed(f"Only {', '.join(sorted(transition.roles))} may {transition.label.lower()}.")
         if state not in transition.sources:
             raise InvalidTransition(
@@ -193,4 +198,125 @@ LOT = Workflow(
     ),
 )
 
-WORKFLOWS = {w.record_type: w for w in (COMPLAINT, LOT)}
+INCIDENT = Workflow(
+    record_type="incident",
+    initial="open",
+    states={
+        "open": "Open",
+        "investigating": "Investigating",
+        "contained": "Contained",
+        "closed": "Closed",
+        "escalated": "Escalated to recall",
+    },
+    state_styles={
+        "open": "primary",
+        "investigating": "warning",
+        "contained": "info",
+        "closed": "dark",
+        "escalated": "danger",
+    },
+    transitions=(
+        Transition(
+            "investigate",
+            "Start investigation",
+            sources=("open",),
+            target="investigating",
+            roles=frozenset({"production"}),
+        ),
+        Transition(
+            "contain",
+            "Record containment",
+            sources=("open", "investigating"),
+            target="contained",
+            roles=frozenset({"production"}),
+            required=("containment",),
+            style="info",
+        ),
+        Transition(
+            "close",
+            "Close incident",
+            sources=("contained",),
+            target="closed",
+            roles=frozenset({"production"}),
+            required=("closing_summary",),
+            signature="approved",
+            style="dark",
+            confirm="Close this incident? Closing is signed and final.",
+        ),
+        Transition(
+            "escalate",
+            "Escalate to recall",
+            sources=("open", "investigating", "contained"),
+            target="escalated",
+            roles=frozenset({"production"}),
+            required=("decision_reason",),
+            triggers=("incident.escalated",),
+            style="danger",
+            confirm="Propose a recall for this incident? Marketing will be alerted.",
+        ),
+    ),
+)
+
+ACTION = Workflow(
+    record_type="action",
+    initial="planned",
+    states={
+        "planned": "Planned",
+        "in_progress": "In progress",
+        "implemented": "Implemented",
+        "verified": "Verified effective",
+        "ineffective": "Ineffective",
+    },
+    state_styles={
+        "planned": "secondary",
+        "in_progress": "primary",
+        "implemented": "info",
+        "verified": "success",
+        "ineffective": "danger",
+    },
+    transitions=(
+        Transition(
+            "start",
+            "Start",
+            sources=("planned",),
+            target="in_progress",
+            roles=frozenset({"owner", "production"}),
+        ),
+        Transition(
+            "implement",
+            "Mark implemented",
+            sources=("in_progress",),
+            target="implemented",
+            roles=frozenset({"owner", "production"}),
+            required=("implementation_note",),
+        ),
+        Transition(
+            "verify",
+            "Verify effective",
+            sources=("implemented",),
+            target="verified",
+            roles=frozenset({"owner", "production"}),
+            required=("effectiveness_result",),
+            signature="verified",
+            style="success",
+        ),
+        Transition(
+            "ineffective",
+            "Record as ineffective",
+            sources=("implemented",),
+            target="ineffective",
+            roles=frozenset({"owner", "production"}),
+            required=("effectiveness_result",),
+            style="outline-danger",
+        ),
+        Transition(
+            "rework",
+            "Back to in progress",
+            sources=("ineffective",),
+            target="in_progress",
+            roles=frozenset({"owner", "production"}),
+        ),
+    ),
+)
+
+WORKFLOWS = {w.record_type: w for w in (COMPLAINT, LOT, INCIDENT, ACTION)}

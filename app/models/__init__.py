@@ -1,15 +1,28 @@
 """All models, re-exported so `from app.models import Complaint` works."""
 
 from .audit import AuditEvent
+from .capa import ACTION_KINDS, Action
 from .comment import Comment
 from .complaint import CATEGORIES, CHANNELS, Complaint
 from .customer import CUSTOMER_KINDS, Customer
+from .incident import DECISIONS, FISHBONE, Incident, IncidentComplaint, IncidentLot, IncidentWhy
 from .lot import LOT_KINDS, ComplaintLot, Lot, LotInput, Shipment
 from .product import PRODUCT_KINDS, Product
 from .sequence import ReferenceCounter
+from .signature import MEANINGS, Signature
 from .user import AnonymousUser, User, UserRole
 
 __all__ = [
+    "ACTION_KINDS",
+    "Action",
+    "DECISIONS",
+    "FISHBONE",
+    "Incident",
+    "IncidentComplaint",
+    "IncidentLot",
+    "IncidentWhy",
+    "MEANINGS",
+    "Signature",
     "AnonymousUser",
     "AuditEvent",
     "CATEGORIES",

@@ -1,0 +1,1 @@
+"""Electronic signatures: re-enter the password, choose a meaning, record who, when and why."""
