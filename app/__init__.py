@@ -63,8 +63,10 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .capa import bp as capa_bp
     from .complaints import bp as complaints_bp
     from .imports import bp as imports_bp
+    from .incidents import bp as incidents_bp
     from .main import bp as main_bp
     from .trace import bp as trace_bp
 
@@ -74,6 +76,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(trace_bp, url_prefix="/lots")
+    app.register_blueprint(incidents_bp, url_prefix="/incidents")
+    app.register_blueprint(capa_bp, url_prefix="/actions")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -31,13 +31,24 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     LOTS_IMPORT = "lots.import"
     LOTS_VIEW = "lots.view"
+    INCIDENT_VIEW = "incident.view"
+    INCIDENT_EDIT = "incident.edit"
+    ACTION_VIEW = "action.view"
+    ACTION_CREATE = "action.create"
 
 
-_EVERYONE = {Permission.COMPLAINT_VIEW, Permission.COMMENT, Permission.MASTERDATA_VIEW, Permission.LOTS_VIEW}
+_EVERYONE = {
+    Permission.COMPLAINT_VIEW,
+    Permission.COMMENT,
+    Permission.MASTERDATA_VIEW,
+    Permission.LOTS_VIEW,
+    Permission.INCIDENT_VIEW,
+    Permission.ACTION_VIEW,
+}
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "sales": frozenset(_EVERYONE | {Permission.COMPLAINT_CREATE, Permission.COMPLAINT_EDIT}),
-    "production": frozenset(_EVERYONE | {Permission.LOTS_IMPORT}),
+    "production": frozenset(_EVERYONE | {Permission.LOTS_IMPORT, Permission.ACTION_CREATE, Permission.INCIDENT_EDIT}),
     "marketing": frozenset(_EVERYONE),
     "admin": frozenset(
         _EVERYONE | {Permission.MASTERDATA_EDIT, Permission.USERS_MANAGE, Permission.AUDIT_VIEW, Permission.LOTS_IMPORT}

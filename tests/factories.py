@@ -136,3 +136,50 @@ def make_shipment(lot, consignee, quantity=10, shipped_on=None, reference=None):
     db.session.add(shipment)
     db.session.commit()
     return shipment
+
+
+def make_action(incident=None, owner=None, actor=None, **kw):
+    """A CAPA action through the service; the incident is a bare row when none is given."""
+    from datetime import date
+
+    from app.capa import services as capa
+    from app.models import Incident
+
+    actor = actor or make_user(("production",))
+    if incident is None:
+        n = next(_seq)
+        incident = Incident(
+            reference=f"INC-TEST-{n}",
+            title=f"Incident {n}",
+            description="Metal fragments found in finished product.",
+            owner_id=actor.id,
+            created_by_id=actor.id,
+        )
+        db.session.add(incident)
+        db.session.flush()
+    data = dict(
+        kind="corrective",
+        description="Replace the worn sieve on line 2.",
+        owner_id=(owner or actor).id,
+        due_date=date.today() + timedelta(days=14),
+        effectiveness_check="No metal found at the detector for 3 months.",
+        effectiveness_due=date.today() + timedelta(days=100),
+    )
+    data.update(kw)
+    action = capa.create_action(incident, data, actor)
+    db.session.commit()
+    return action
+
+
+def make_incident(complaints=None, actor=None, **overrides):
+    """An incident opened from the given complaints (one new complaint when none given)."""
+    from app.incidents import services as incidents
+
+    actor = actor or make_user(("production",))
+    complaints = complaints or [make_complaint()]
+    data = dict(title="Plastic pieces in bags", description="Several customers found plastic.", owner_id=actor.id)
+    data.update(severity=3, probability=2)
+    data.update(overrides)
+    incident = incidents.create_incident([c.id for c in complaints], data, actor)
+    db.session.commit()
+    return incident

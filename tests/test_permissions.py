@@ -58,6 +58,27 @@ MATRIX = {
         "/imports/job/00000000-0000-4000-8000-000000000000",
         {**only("production", 404), "admin": 404},
     ),
+    "capa.list": ("GET", "/actions/", EVERYONE),
+    "capa.export": ("GET", "/actions/export.csv", EVERYONE),
+    "capa.mine": ("GET", "/actions/mine", EVERYONE),
+    "capa.create": ("GET", "/actions/new?incident={action_incident}", only("production")),
+    "capa.detail": ("GET", "/actions/{action}", EVERYONE),
+    # The action is owned by another user: production may edit and move any action, others not theirs.
+    "capa.edit": ("GET", "/actions/{action}/edit", only("production")),
+    "capa.transition": ("GET", "/actions/{action}/do/start", only("production")),
+    # An empty justification is refused (422) only after the permission check passed.
+    "capa.justify": ("POST", "/actions/{action}/justify", only("production", 422)),
+    "incidents.list": ("GET", "/incidents/", EVERYONE),
+    "incidents.export": ("GET", "/incidents/export.csv", EVERYONE),
+    "incidents.clusters": ("GET", "/incidents/clusters", EVERYONE),
+    "incidents.create": ("GET", "/incidents/new?complaint={complaint}", only("production")),
+    "incidents.detail": ("GET", "/incidents/{incident}", EVERYONE),
+    "incidents.edit": ("GET", "/incidents/{incident}/edit", only("production")),
+    "incidents.transition": ("GET", "/incidents/{incident}/do/investigate", only("production")),
+    # Empty forms are refused (422) only after the permission check passed.
+    "incidents.link": ("POST", "/incidents/{incident}/complaints", only("production", 422)),
+    "incidents.trace": ("POST", "/incidents/{incident}/trace", only("production", 422)),
+    "incidents.hold": ("POST", "/incidents/{incident}/hold", only("production", 422)),
 }
 UNGUARDED = {"static", "bootstrap.static"}
 
@@ -75,8 +96,17 @@ def test_role_route_matrix(app, login_as, endpoint, role):
     complaint = factories.make_complaint()
     other = factories.make_user(("marketing",))
     lot = factories.make_lot(product_id=complaint.product_id)
+    action = factories.make_action() if "{action" in template else None
+    incident = factories.make_incident([complaint]) if "{incident" in template else None
     url = template.format(
-        complaint=complaint.id, user=other.id, product=complaint.product_id, customer=complaint.customer_id, lot=lot.id
+        complaint=complaint.id,
+        user=other.id,
+        product=complaint.product_id,
+        customer=complaint.customer_id,
+        lot=lot.id,
+        action=getattr(action, "id", None),
+        action_incident=getattr(action, "incident_id", None),
+        incident=getattr(incident, "id", None),
     )
     client = app.test_client() if role == "anonymous" else login_as(role)
     response = client.open(url, method=method)

@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..audit.services import events_for
 from ..errors import DomainError, StaleRecord
 from ..extensions import db
+from ..incidents.services import suggest_incidents
 from ..models import CATEGORIES, Complaint, Customer, Product
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
@@ -99,6 +100,7 @@ def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int 
         field_labels=services.FIELD_LABELS,
         known_lots=known_lots,
         unknown_lots=unknown_lots,
+        suggestions=suggest_incidents(complaint),
     ), status
 
 
@@ -169,7 +171,10 @@ def transition(complaint_id: int, name: str):
             )
             return redirect(url_for("complaints.detail", complaint_id=complaint.id))
     status = 422 if request.method == "POST" else 200
-    return render_template("complaints/transition.html", complaint=complaint, form=form, move=move), status
+    suggestions = suggest_incidents(complaint) if name == "triage" else []
+    return render_template(
+        "complaints/transition.html", complaint=complaint, form=form, move=move, suggestions=suggestions
+    ), status
 
 
 @bp.route("/<int:complaint_id>/comments", methods=["POST"])

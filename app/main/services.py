@@ -24,6 +24,26 @@ def _count(*conditions) -> int:
     return db.session.scalar(sa.select(sa.func.count(Complaint.id)).where(*conditions)) or 0
 
 
+def _my_actions(user) -> dict | None:
+    """The user's open CAPA actions (any role may own one), or None if there are none."""
+    from ..capa import queries as capa_queries
+    from ..capa.services import today
+
+    stmt = capa_queries.mine_statement(user, open_only=True)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    if not total:
+        return None
+    return {
+        "title": "My actions",
+        "kind": "actions",
+        "empty": "",
+        "items": list(db.session.scalars(stmt.limit(LIMIT))),
+        "total": total,
+        "filter": None,
+        "today": today(),
+    }
+
+
 def work_for(user) -> list[dict]:
     """Sections of the home page for the user's roles, each a title, a list and a total."""
     sections = []
@@ -80,6 +100,9 @@ def work_for(user) -> list[dict]:
                 "filter": {"injury": "1"},
             }
         )
+    actions = _my_actions(user)
+    if actions:
+        sections.append(actions)
     return sections
 
 

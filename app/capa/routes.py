@@ -1,0 +1,209 @@
+"""CAPA action pages: thin views over services.py and queries.py."""
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.routing import BuildError
+
+from ..audit.services import events_for
+from ..errors import DomainError, StaleRecord
+from ..extensions import db
+from ..models import ACTION_KINDS, Action, Incident, User
+from ..models.types import utcnow
+from ..permissions import Permission, permission_required
+from ..signatures.services import SignatureRefused, record_refusal, signatures_for
+from ..web.csv_export import csv_response
+from ..web.filters import FilterParser
+from ..web.forms import apply_domain_errors
+from ..workflow import ACTION
+from . import bp, queries, services
+from .forms import TRANSITION_FORMS, ActionForm, JustifyForm, NewActionForm
+
+
+def _detail_url(action: Action) -> str:
+    return url_for("capa.detail", action_id=action.id)
+
+
+def incident_url(incident_id: int) -> str | None:
+    """The incident page, if the incidents blueprint provides one."""
+    try:
+        return url_for("incidents.detail", incident_id=incident_id)
+    except BuildError:
+        return None
+
+
+@bp.route("/", endpoint="list")
+@permission_required(Permission.ACTION_VIEW)
+def list_actions():
+    filters = queries.ActionFilters.from_args(request.args)
+    page = db.paginate(
+        filters.statement(services.today()),
+        page=FilterParser(request.args).page(),
+        per_page=current_app.config["PER_PAGE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    for message in filters.errors:
+        flash(message, "warning")
+    owners = db.session.scalars(sa.select(User).order_by(User.name)).all()
+    return render_template(
+        "capa/list.html", page=page, filters=filters, owners=owners, kinds=ACTION_KINDS, today=services.today()
+    )
+
+
+@bp.route("/export.csv")
+@permission_required(Permission.ACTION_VIEW)
+def export():
+    filters = queries.ActionFilters.from_args(request.args)
+    today = services.today()
+    rows = queries.csv_rows(db.session, filters.statement(today), today)
+    return csv_response(f"actions-{utcnow():%Y%m%d-%H%M}.csv", queries.CSV_HEADER, rows)
+
+
+@bp.route("/mine")
+@permission_required(Permission.ACTION_VIEW)
+def mine():
+    actions = db.session.scalars(queries.mine_statement(current_user)).all()
+    return render_template("capa/mine.html", actions=actions, today=services.today())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.ACTION_CREATE)
+def create():
+    incident_id = FilterParser(request.args).record_id("incident")
+    incident = db.get_or_404(Incident, incident_id) if incident_id else abort(404)
+    services.check_incident_open(incident)  # a clear 409 before any form
+    form = NewActionForm()
+    form.set_choices(services.owner_choices())
+    if form.validate_on_submit():
+        try:
+            action = services.create_action(incident, form.to_data(), current_user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code in (403, 409):
+                raise
+            apply_domain_errors(form, error)
+        else:
+            flash(f"Action {action.reference} added to {incident.reference}.", "success")
+            return redirect(_detail_url(action))
+    status = 422 if request.method == "POST" else 200
+    return render_template(
+        "capa/form.html", form=form, action=None, incident=incident, incident_url=incident_url(incident.id)
+    ), status
+
+
+@bp.route("/<int:action_id>")
+@permission_required(Permission.ACTION_VIEW)
+def detail(action_id: int):
+    return _render_detail(db.get_or_404(Action, action_id), JustifyForm())
+
+
+def _render_detail(action: Action, justify_form: JustifyForm, status: int = 200):
+    return render_template(
+        "capa/detail.html",
+        action=action,
+        today=services.today(),
+        incident_url=incident_url(action.incident_id),
+        timeline=events_for("action", action.id),
+        field_labels=services.FIELD_LABELS,
+        signatures=signatures_for("action", [action.id]),
+        transitions=ACTION.available(action.status, current_user, action),
+        can_edit=services.can_edit(action, current_user),
+        can_justify=services.can_justify(action, current_user),
+        justify_form=justify_form,
+    ), status
+
+
+@bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.ACTION_VIEW)
+def edit(action_id: int):
+    action = db.get_or_404(Action, action_id)
+    if not services.can_edit(action, current_user):
+        abort(403, description="An action can only be edited by production or its owner, while planned or in progress.")
+    form = ActionForm(obj=action if request.method == "GET" else None)
+    form.set_choices(services.owner_choices())
+    conflict = None
+    if request.method == "GET":
+        form.version.data = action.version
+    elif form.validate_on_submit():
+        try:
+            services.update_action(action, form.to_data(), current_user, form.opened_version())
+            db.session.commit()
+        except (StaleRecord, StaleDataError):
+            db.session.rollback()
+            conflict = action = db.get_or_404(Action, action_id)
+            form.version.data = action.version  # saving again now overwrites knowingly
+            flash(
+                "This action was changed by someone else since you opened it. Your values are "
+                "kept below; the saved values are shown beside them. Save again to keep yours.",
+                "warning",
+            )
+            return render_template("capa/form.html", form=form, action=action, conflict=conflict), 409
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_errors(form, error)
+        else:
+            flash(f"Action {action.reference} saved.", "success")
+            return redirect(_detail_url(action))
+    status = 422 if request.method == "POST" else 200
+    return render_template("capa/form.html", form=form, action=action, conflict=conflict), status
+
+
+@bp.route("/<int:action_id>/do/<name>", methods=["GET", "POST"])
+@permission_required(Permission.ACTION_VIEW)
+def transition(action_id: int, name: str):
+    action = db.get_or_404(Action, action_id)
+    if name not in TRANSITION_FORMS:
+        abort(404)
+    move = ACTION.check(action.status, name, current_user, action)  # 403 / 409 before any form
+    form = TRANSITION_FORMS[name]()
+    if move.signature:
+        form.set_meaning(move.signature)
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        reference = action.reference
+        try:
+            services.apply_transition(action, name, form.to_data(), current_user)
+            db.session.commit()
+        except SignatureRefused as error:
+            db.session.rollback()  # nothing signed, nothing moved; the attempt itself is kept
+            record_refusal("action", action_id, reference, name, current_user)
+            db.session.commit()
+            apply_domain_errors(form, error)
+        except StaleDataError:
+            db.session.rollback()
+            flash("Someone else changed this action meanwhile; check it and try again.", "warning")
+            return redirect(url_for("capa.detail", action_id=action_id))
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code in (403, 409):
+                raise
+            apply_domain_errors(form, error)
+        else:
+            flash(f"{reference}: {move.label.lower()} done — now {ACTION.label(action.status).lower()}.", "success")
+            return redirect(_detail_url(action))
+    return render_template("capa/transition.html", action=action, form=form, move=move), status
+
+
+@bp.route("/<int:action_id>/justify", methods=["POST"])
+@permission_required(Permission.ACTION_CREATE)
+def justify(action_id: int):
+    action = db.get_or_404(Action, action_id)
+    form = JustifyForm()
+    if form.validate_on_submit():
+        try:
+            services.justify(action, form.justification.data, current_user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code in (403, 409):
+                raise
+            apply_domain_errors(form, error)
+        else:
+            flash(f"Justification recorded on {action.reference}.", "success")
+            return redirect(_detail_url(action))
+    for message in form.justification.errors:
+        flash(message, "danger")
+    return _render_detail(action, form, 422)

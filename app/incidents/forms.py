@@ -1,0 +1,125 @@
+"""Incident forms: opening, editing (investigation and decision), scope, transitions."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..complaints.forms import PROBABILITY_HELP, SCALE, SEVERITY_HELP
+from ..models import DECISIONS, FISHBONE
+from ..signatures.forms import SignatureFields
+from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
+
+WHY_COUNT = 5
+# "Recall proposed" is the escalate move's decision, never typed in on its own.
+EDITABLE_DECISIONS = {k: v for k, v in DECISIONS.items() if k != "recall_proposed"}
+
+
+def _text(label, message=None, max_length=10_000, rows=3, **kwargs):
+    validators = [DataRequired(message=message)] if message else [Optional()]
+    return TextAreaField(
+        label,
+        validators=[*validators, Length(max=max_length)],
+        filters=[strip] if message else [none_if_empty],
+        render_kw={"rows": rows},
+        **kwargs,
+    )
+
+
+class IncidentForm(VersionedForm):
+    title = StringField(
+        "Title",
+        validators=[DataRequired(message="Give the incident a short title."), Length(max=200)],
+        filters=[strip],
+    )
+    description = _text("Problem description", "Describe the problem.", rows=4)
+    owner_id = SelectField("Owner", coerce=int, validators=[DataRequired(message="Choose the owner.")])
+    severity = SelectField(
+        "Severity",
+        coerce=int,
+        choices=SCALE,
+        description=SEVERITY_HELP,
+        validators=[DataRequired(message="Choose a severity from 1 to 5.")],
+    )
+    probability = SelectField(
+        "Probability",
+        coerce=int,
+        choices=SCALE,
+        description=PROBABILITY_HELP,
+        validators=[DataRequired(message="Choose a probability from 1 to 5.")],
+    )
+
+    def set_choices(self, owners) -> None:
+        self.owner_id.choices = [(0, "— choose —")] + [(u.id, u.name) for u in owners]
+
+
+class EditIncidentForm(IncidentForm):
+    containment = _text("Containment", rows=3, description="What was done to stop affected product reaching people.")
+    why_1 = StringField("Why 1", validators=[Optional(), Length(max=1000)], filters=[none_if_empty])
+    why_2 = StringField("Why 2", validators=[Optional(), Length(max=1000)], filters=[none_if_empty])
+    why_3 = StringField("Why 3", validators=[Optional(), Length(max=1000)], filters=[none_if_empty])
+    why_4 = StringField("Why 4", validators=[Optional(), Length(max=1000)], filters=[none_if_empty])
+    why_5 = StringField("Why 5", validators=[Optional(), Length(max=1000)], filters=[none_if_empty])
+    fishbone_category = SelectField("Fishbone category", choices=[("", "— not yet known —"), *FISHBONE.items()])
+    root_cause = _text("Root cause statement", rows=3)
+    escape_point = _text("Escape point", rows=2, description="Where the problem should have been caught and was not.")
+    decision = SelectField("Decision", choices=[("", "— not yet decided —"), *EDITABLE_DECISIONS.items()])
+    decision_reason = _text("Reason for the decision", rows=2)
+
+    def whys(self) -> list[str | None]:
+        return [getattr(self, f"why_{n}").data for n in range(1, WHY_COUNT + 1)]
+
+    def set_whys(self, texts: list[str]) -> None:
+        for n in range(1, WHY_COUNT + 1):
+            getattr(self, f"why_{n}").data = texts[n - 1] if n <= len(texts) else None
+
+
+class LinkForm(FlaskForm):
+    reference = StringField(
+        "Complaint reference",
+        validators=[DataRequired(message="Type the complaint's reference, e.g. CMP-2026-0001."), Length(max=20)],
+        filters=[strip],
+    )
+
+
+class TraceForm(FlaskForm):
+    """The chosen root lots come as repeated `root` checkboxes; a lot code may be typed too."""
+
+    lot_code = StringField("…or a lot code", validators=[Optional(), Length(max=64)], filters=[none_if_empty])
+
+
+class HoldForm(FlaskForm):
+    reason = _text("Reason for the hold", "Give the reason for the hold.", max_length=2000, rows=2)
+
+
+class InvestigateForm(ConfirmForm):
+    def to_data(self) -> dict:
+        return {}
+
+
+class ContainForm(FlaskForm):
+    containment = _text("Containment", "Describe the containment: what was held, stopped or withdrawn.", rows=4)
+
+    def to_data(self) -> dict:
+        return {"containment": self.containment.data}
+
+
+class EscalateForm(FlaskForm):
+    decision_reason = _text("Why a recall is proposed", "Give the reason for proposing a recall.", rows=3)
+
+    def to_data(self) -> dict:
+        return {"decision_reason": self.decision_reason.data}
+
+
+class CloseForm(SignatureFields, FlaskForm):
+    closing_summary = _text("Closing summary", "Summarise why the incident can be closed.", rows=3)
+
+    def to_data(self) -> dict:
+        return {"closing_summary": self.closing_summary.data, "meaning": self.meaning.data}
+
+
+TRANSITION_FORMS = {
+    "investigate": InvestigateForm,
+    "contain": ContainForm,
+    "escalate": EscalateForm,
+    "close": CloseForm,
+}

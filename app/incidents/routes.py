@@ -1,0 +1,283 @@
+"""Incident pages: thin views over services.py, scope.py, clusters.py and queries.py."""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit.services import events_for
+from ..capa.services import actions_for
+from ..errors import DomainError, StaleRecord
+from ..extensions import db
+from ..models import DECISIONS, FISHBONE, MEANINGS, Complaint, Incident
+from ..models.types import utcnow
+from ..permissions import Permission, permission_required
+from ..signatures.services import SignatureRefused, record_refusal, signatures_for
+from ..web.csv_export import csv_response
+from ..web.filters import MAX_ID, FilterParser
+from ..web.forms import apply_domain_errors
+from ..workflow import INCIDENT
+from . import bp, clusters, queries, scope, services
+from .forms import TRANSITION_FORMS, EditIncidentForm, HoldForm, IncidentForm, LinkForm, TraceForm
+
+MAX_COMPLAINTS = 200
+
+
+def _ids(values) -> list[int]:
+    """Record ids from repeated arguments (?complaint=1&complaint=2); bad values are ignored."""
+    return sorted({int(v) for v in values[:MAX_COMPLAINTS] if v.isdigit() and 0 < int(v) <= MAX_ID})
+
+
+def _form_data(form: IncidentForm) -> dict:
+    fields = services.EDITABLE_FIELDS if isinstance(form, EditIncidentForm) else services.CREATE_FIELDS
+    return {name: getattr(form, name).data for name in fields}
+
+
+@bp.route("/", endpoint="list")
+@permission_required(Permission.INCIDENT_VIEW)
+def list_incidents():
+    filters = queries.IncidentFilters.from_args(request.args)
+    page = db.paginate(
+        filters.statement(),
+        page=FilterParser(request.args).page(),
+        per_page=current_app.config["PER_PAGE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    for message in filters.errors:
+        flash(message, "warning")
+    refs = queries.complaint_references(db.session, [i.id for i in page.items])
+    return render_template("incidents/list.html", page=page, filters=filters, refs=refs)
+
+
+@bp.route("/export.csv")
+@permission_required(Permission.INCIDENT_VIEW)
+def export():
+    filters = queries.IncidentFilters.from_args(request.args)
+    rows = queries.csv_rows(db.session, filters.statement())
+    return csv_response(f"incidents-{utcnow():%Y%m%d-%H%M}.csv", queries.CSV_HEADER, rows)
+
+
+@bp.route("/clusters", endpoint="clusters")
+@permission_required(Permission.INCIDENT_VIEW)
+def clusters_page():
+    groups, looked_at = clusters.clusters()
+    return render_template("incidents/clusters.html", groups=groups, looked_at=looked_at, days=clusters.CLUSTER_DAYS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required(Permission.INCIDENT_EDIT)
+def create():
+    ids = _ids(request.args.getlist("complaint"))
+    complaints = db.session.scalars(
+        sa.select(Complaint)
+        .where(Complaint.id.in_(ids))
+        .options(so.joinedload(Complaint.product))
+        .order_by(Complaint.reference)
+    ).all()
+    if not complaints:
+        flash("Tick the complaints the incident is about, then press “Open incident from ticked”.", "warning")
+        return redirect(url_for("complaints.list"))
+    form = IncidentForm()
+    form.set_choices(services.owners())
+    if request.method == "GET":
+        form.severity.data, form.probability.data = services.risk_defaults(complaints)
+        form.owner_id.data = current_user.id
+        if len(complaints) == 1:
+            form.title.data = f"{complaints[0].category_label}: {complaints[0].product.label}"[:200]
+            form.description.data = complaints[0].description
+    if form.validate_on_submit():
+        try:
+            incident = services.create_incident([c.id for c in complaints], _form_data(form), current_user)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                raise
+            apply_domain_errors(form, error)
+        else:
+            flash(f"Incident {incident.reference} opened.", "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("incidents/form.html", form=form, incident=None, complaints=complaints), status
+
+
+@bp.route("/<int:incident_id>")
+@permission_required(Permission.INCIDENT_VIEW)
+def detail(incident_id: int):
+    return _render_detail(db.get_or_404(Incident, incident_id))
+
+
+def _render_detail(incident: Incident, status: int = 200, **forms):
+    complaints = services.complaints_of(incident)
+    named, upstream, unknown = scope.root_choices([c.id for c in complaints])
+    actions = actions_for(incident)
+    editable = services.can_edit(incident, current_user)
+    return render_template(
+        "incidents/detail.html",
+        incident=incident,
+        complaints=complaints,
+        named_lots=named,
+        upstream_lots=upstream,
+        unknown_lots=unknown,
+        snapshot=scope.snapshot(incident),
+        rows_shown=scope.ROWS_SHOWN,
+        actions=actions,
+        steps=queries.eight_d(incident, actions),
+        signatures=signatures_for("incident", [incident.id]),
+        timeline=events_for("incident", incident.id),
+        field_labels=services.FIELD_LABELS,
+        transitions=INCIDENT.available(incident.status, current_user, incident),
+        can_edit=editable,
+        can_hold=current_user.can(Permission.INCIDENT_EDIT) and incident.status != "closed",
+        link_form=forms.get("link_form") or LinkForm(),
+        trace_form=forms.get("trace_form") or TraceForm(),
+        hold_form=forms.get("hold_form") or HoldForm(),
+        FISHBONE=FISHBONE,
+        DECISIONS=DECISIONS,
+        MEANINGS=MEANINGS,
+    ), status
+
+
+@bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])
+@permission_required(Permission.INCIDENT_EDIT)
+def edit(incident_id: int):
+    incident = db.get_or_404(Incident, incident_id)
+    services.check_editable(incident, current_user)  # 403 / 409 before any form
+    form = EditIncidentForm(obj=incident if request.method == "GET" else None)
+    form.set_choices(services.owners())
+    if request.method == "GET":
+        form.version.data = incident.version
+        form.set_whys([w.text for w in incident.whys])
+    elif form.validate_on_submit():
+        try:
+            services.update_incident(incident, _form_data(form), form.whys(), current_user, form.opened_version())
+            db.session.commit()
+        except (StaleRecord, StaleDataError):
+            db.session.rollback()
+            incident = db.get_or_404(Incident, incident_id)
+            form.version.data = incident.version  # saving again now overwrites knowingly
+            flash(
+                "This incident was changed by someone else since you opened it. Your values are "
+                "kept below; the saved values are shown beside them. Save again to keep yours.",
+                "warning",
+            )
+            return render_template("incidents/form.html", form=form, incident=incident, conflict=incident), 409
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code in (403, 409):
+                raise
+            apply_domain_errors(form, error)
+        else:
+            flash(f"Incident {incident.reference} saved.", "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("incidents/form.html", form=form, incident=incident), status
+
+
+def _post_on_detail(incident: Incident, form, form_name: str, action, done: str):
+    """Run `action()` for a small form on the incident page: commit and redirect, or show why not."""
+    if form.validate_on_submit():
+        try:
+            result = action()
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                raise
+            apply_domain_errors(form, error)
+            return _render_detail(db.get_or_404(Incident, incident.id), error.status_code, **{form_name: form})
+        flash(done.format(result=result), "success")
+        return redirect(url_for("incidents.detail", incident_id=incident.id))
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "danger")
+    return _render_detail(incident, 422, **{form_name: form})
+
+
+@bp.route("/<int:incident_id>/complaints", methods=["POST"])
+@permission_required(Permission.INCIDENT_EDIT)
+def link(incident_id: int):
+    incident = db.get_or_404(Incident, incident_id)
+    form = LinkForm()
+    return _post_on_detail(
+        incident,
+        form,
+        "link_form",
+        lambda: services.link_complaint(incident, form.reference.data, current_user).reference,
+        "{result} linked.",
+    )
+
+
+@bp.route("/<int:incident_id>/trace", methods=["POST"])
+@permission_required(Permission.INCIDENT_EDIT)
+def trace(incident_id: int):
+    incident = db.get_or_404(Incident, incident_id)
+    form = TraceForm()
+    roots = _ids(request.form.getlist("root"))
+    return _post_on_detail(
+        incident,
+        form,
+        "trace_form",
+        lambda: scope.store_trace(incident, roots, form.lot_code.data, current_user),
+        "Traced and stored: {result[lots]} affected lots from {result[roots]} root lot(s), "
+        "{result[consignees]} consignee(s).",
+    )
+
+
+@bp.route("/<int:incident_id>/hold", methods=["POST"])
+@permission_required(Permission.INCIDENT_EDIT)
+def hold(incident_id: int):
+    incident = db.get_or_404(Incident, incident_id)
+    form = HoldForm()
+    return _post_on_detail(
+        incident,
+        form,
+        "hold_form",
+        lambda: scope.hold_affected(incident, form.reason.data, current_user).message(),
+        "{result}",
+    )
+
+
+@bp.route("/<int:incident_id>/do/<name>", methods=["GET", "POST"])
+@permission_required(Permission.INCIDENT_VIEW)
+def transition(incident_id: int, name: str):
+    incident = db.get_or_404(Incident, incident_id)
+    if name not in TRANSITION_FORMS:
+        abort(404)
+    move = INCIDENT.check(incident.status, name, current_user, incident)  # 403 / 409 before any form
+    form = TRANSITION_FORMS[name]()
+    if request.method == "GET":
+        if name == "contain":
+            form.containment.data = incident.containment
+        if move.signature:
+            form.meaning.data = move.signature
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        password = getattr(form, "password", None)
+        try:
+            services.apply_transition(incident, name, form.to_data(), current_user, password and password.data)
+            db.session.commit()
+        except SignatureRefused as error:
+            db.session.rollback()
+            record_refusal("incident", incident.id, incident.reference, name, current_user)
+            db.session.commit()
+            apply_domain_errors(form, error)
+            status = error.status_code
+        except StaleDataError:
+            db.session.rollback()
+            flash("Someone else changed this incident meanwhile; check it and try again.", "warning")
+            return redirect(url_for("incidents.detail", incident_id=incident_id))
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                raise
+            apply_domain_errors(form, error)
+            status = error.status_code
+        else:
+            label = INCIDENT.label(incident.status).lower()
+            flash(f"{incident.reference}: {move.label.lower()} done — now {label}.", "success")
+            return redirect(url_for("incidents.detail", incident_id=incident.id))
+    incident = db.get_or_404(Incident, incident_id)
+    return render_template("incidents/transition.html", incident=incident, form=form, move=move), status
