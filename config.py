@@ -4,6 +4,7 @@ Pick a class with LOTLINE_CONFIG=development|testing|production (default develop
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -56,6 +57,9 @@ class Config:
 
     BOOTSTRAP_SERVE_LOCAL = True  # plants run offline: never point at a CDN
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(64 * 1024 * 1024)))
+    # Attachments live outside the web root and are only ever served through a permission check.
+    UPLOAD_DIR = Path(os.environ.get("LOTLINE_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
+    MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
     PER_PAGE = 25
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a secret
 
@@ -77,6 +81,8 @@ class TestConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
     MAIL_SERVER = ""
     IMPORTS_SYNC = True  # run bulk imports inside the request, so tests see the finished job
+    # Never the instance folder; the test fixtures point each test at its own temp folder.
+    UPLOAD_DIR = Path(tempfile.gettempdir()) / "lotline-test-uploads"
 
 
 class ProdConfig(Config):

@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .capa import bp as capa_bp
     from .complaints import bp as complaints_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(trace_bp, url_prefix="/lots")
     app.register_blueprint(incidents_bp, url_prefix="/incidents")
     app.register_blueprint(capa_bp, url_prefix="/actions")
+    app.register_blueprint(attachments_bp, url_prefix="/attachments")
 
 
 def register_errorhandlers(app: Flask) -> None:

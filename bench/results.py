@@ -5,7 +5,7 @@ from pathlib import Path
 
 from .trace import Measure, summary
 
-TARGETS_MS = {"forward trace": 50.0, "backward trace": 20.0}
+TARGETS_MS = {"forward trace": 50.0, "backward trace": 20.0, "incident report": 300.0}
 COLUMNS = ("engine", "query", "cases", "lots reached", "consignees", "median ms", "p95 ms", "bound ms", "ratio", "SQL")
 
 
@@ -63,12 +63,13 @@ def merge(path: Path, new: list[dict]) -> None:
 
 
 def missed_targets(entries_: list[dict]) -> list[str]:
-    """Targets: forward trace + consignees <= 50 ms and <= 3x the bound; backward <= 20 ms."""
+    """Targets: forward trace + consignees <= 50 ms and <= 3x the bound; backward <= 20 ms;
+    the incident report (500 lots, 50 actions) <= 300 ms."""
     missed = []
     for e in entries_:
         target = TARGETS_MS.get(e["name"])
         if target and e["median_ms"] > target:
             missed.append(f"{e['engine']} {e['name']}: median {e['median_ms']} ms > {target} ms")
-        if e["name"] == "forward trace" and e["ratio"] and e["ratio"] > 3:
+        if e["name"] == "forward trace" and e.get("ratio") and e["ratio"] > 3:
             missed.append(f"{e['engine']} {e['name']}: {e['ratio']}x the bound > 3x")
     return missed

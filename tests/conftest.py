@@ -75,12 +75,14 @@ def _forget_cached_user() -> None:
 
 
 @pytest.fixture
-def make_app(database_url):
+def make_app(database_url, tmp_path):
     """Build an app on the test database with extra config; tables are emptied afterwards."""
     apps = []
 
     def build(**overrides):
-        app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": database_url, **overrides})
+        # Each test stores attachments in its own temp folder.
+        config = {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": tmp_path / "uploads", **overrides}
+        app = create_app(TestConfig, config)
         # Tests keep an app context open, and Flask reuses it for every request made in the
         # test, so Flask-Login's cached `g._login_user` would leak from one client to the
         # next. Real requests each get a fresh context; forget the cached user per request.

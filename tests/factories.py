@@ -183,3 +183,24 @@ def make_incident(complaints=None, actor=None, **overrides):
     incident = incidents.create_incident([c.id for c in complaints], data, actor)
     db.session.commit()
     return incident
+
+
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def make_attachment(record=None, actor=None, data=PNG_BYTES, filename="photo.png"):
+    """A file attached to a complaint (a new one when none given) or an incident, through the service."""
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from app.attachments import services as attachments
+    from app.models import Incident
+
+    actor = actor or make_user(("production",))
+    record = record or make_complaint()
+    record_type = "incident" if isinstance(record, Incident) else "complaint"
+    upload = FileStorage(BytesIO(data), filename=filename)
+    attachment, _ = attachments.add_attachment(record_type, record, upload, actor)
+    db.session.commit()
+    return attachment

@@ -73,12 +73,20 @@ MATRIX = {
     "incidents.clusters": ("GET", "/incidents/clusters", EVERYONE),
     "incidents.create": ("GET", "/incidents/new?complaint={complaint}", only("production")),
     "incidents.detail": ("GET", "/incidents/{incident}", EVERYONE),
+    "incidents.report": ("GET", "/incidents/{incident}/report.pdf", EVERYONE),
     "incidents.edit": ("GET", "/incidents/{incident}/edit", only("production")),
     "incidents.transition": ("GET", "/incidents/{incident}/do/investigate", only("production")),
     # Empty forms are refused (422) only after the permission check passed.
     "incidents.link": ("POST", "/incidents/{incident}/complaints", only("production", 422)),
     "incidents.trace": ("POST", "/incidents/{incident}/trace", only("production", 422)),
     "incidents.hold": ("POST", "/incidents/{incident}/hold", only("production", 422)),
+    # No file sent: the roles that may attach get past the permission check to the 422.
+    "attachments.upload": (
+        "POST",
+        "/attachments/complaint/{complaint}",
+        {**only("sales", 422), "production": 422},
+    ),
+    "attachments.download": ("GET", "/attachments/{attachment}", EVERYONE),
 }
 UNGUARDED = {"static", "bootstrap.static"}
 
@@ -98,6 +106,7 @@ def test_role_route_matrix(app, login_as, endpoint, role):
     lot = factories.make_lot(product_id=complaint.product_id)
     action = factories.make_action() if "{action" in template else None
     incident = factories.make_incident([complaint]) if "{incident" in template else None
+    attachment = factories.make_attachment(complaint) if "{attachment" in template else None
     url = template.format(
         complaint=complaint.id,
         user=other.id,
@@ -107,6 +116,7 @@ def test_role_route_matrix(app, login_as, endpoint, role):
         action=getattr(action, "id", None),
         action_incident=getattr(action, "incident_id", None),
         incident=getattr(incident, "id", None),
+        attachment=getattr(attachment, "id", None),
     )
     client = app.test_client() if role == "anonymous" else login_as(role)
     response = client.open(url, method=method)

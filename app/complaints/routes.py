@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..attachments.services import panel as attachment_panel
 from ..audit.services import events_for
 from ..errors import DomainError, StaleRecord
 from ..extensions import db
@@ -101,6 +102,7 @@ def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int 
         known_lots=known_lots,
         unknown_lots=unknown_lots,
         suggestions=suggest_incidents(complaint),
+        attachments=attachment_panel("complaint", complaint.id, current_user),
     ), status
 
 

@@ -2,10 +2,11 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..attachments.services import panel as attachment_panel
 from ..audit.services import events_for
 from ..capa.services import actions_for
 from ..errors import DomainError, StaleRecord
@@ -13,6 +14,7 @@ from ..extensions import db
 from ..models import DECISIONS, FISHBONE, MEANINGS, Complaint, Incident
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
+from ..reports import build_incident_report
 from ..signatures.services import SignatureRefused, record_refusal, signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import MAX_ID, FilterParser
@@ -20,6 +22,7 @@ from ..web.forms import apply_domain_errors
 from ..workflow import INCIDENT
 from . import bp, clusters, queries, scope, services
 from .forms import TRANSITION_FORMS, EditIncidentForm, HoldForm, IncidentForm, LinkForm, TraceForm
+from .report_data import incident_report_data
 
 MAX_COMPLAINTS = 200
 
@@ -127,6 +130,7 @@ def _render_detail(incident: Incident, status: int = 200, **forms):
         steps=queries.eight_d(incident, actions),
         signatures=signatures_for("incident", [incident.id]),
         timeline=events_for("incident", incident.id),
+        attachments=attachment_panel("incident", incident.id, current_user),
         field_labels=services.FIELD_LABELS,
         transitions=INCIDENT.available(incident.status, current_user, incident),
         can_edit=editable,
@@ -138,6 +142,18 @@ def _render_detail(incident: Incident, status: int = 200, **forms):
         DECISIONS=DECISIONS,
         MEANINGS=MEANINGS,
     ), status
+
+
+@bp.route("/<int:incident_id>/report.pdf", endpoint="report")
+@permission_required(Permission.INCIDENT_VIEW)
+def report(incident_id: int):
+    incident = db.get_or_404(Incident, incident_id)
+    pdf = build_incident_report(incident_report_data(incident))
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{incident.reference}.pdf"'},
+    )
 
 
 @bp.route("/<int:incident_id>/edit", methods=["GET", "POST"])

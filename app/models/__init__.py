@@ -1,5 +1,6 @@
 """All models, re-exported so `from app.models import Complaint` works."""
 
+from .attachment import Attachment
 from .audit import AuditEvent
 from .capa import ACTION_KINDS, Action
 from .comment import Comment
@@ -24,6 +25,7 @@ __all__ = [
     "MEANINGS",
     "Signature",
     "AnonymousUser",
+    "Attachment",
     "AuditEvent",
     "CATEGORIES",
     "CHANNELS",

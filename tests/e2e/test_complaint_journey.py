@@ -135,8 +135,12 @@ def test_pages_load_bootstrap_from_the_app_itself(live_app, live_server, page):
         ),
     )
     sign_in(page, live_server, username)
+    # Let each page finish loading before leaving it: a navigation aborts the previous page's
+    # pending requests, which would show up as failed requests that have nothing to do with us.
+    page.wait_for_load_state("networkidle")
     for path in ("/complaints/", "/complaints/new"):
         page.goto(live_server + path)
+        page.wait_for_load_state("networkidle")
         # Bootstrap's rules are applied: a primary button has Bootstrap's blue.
         button = page.locator(".btn-primary").first
         expect(button).to_have_css("background-color", "rgb(13, 110, 253)")
