@@ -15,7 +15,7 @@ from ..permissions import Permission, permission_required
 from ..signatures.services import SignatureRefused, record_refusal, signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
-from ..web.forms import apply_domain_errors
+from ..web.forms import apply_domain_errors, warn_stale
 from ..workflow import ACTION
 from . import bp, queries, services
 from .forms import TRANSITION_FORMS, ActionForm, JustifyForm, NewActionForm
@@ -134,12 +134,7 @@ def edit(action_id: int):
         except (StaleRecord, StaleDataError):
             db.session.rollback()
             conflict = action = db.get_or_404(Action, action_id)
-            form.version.data = action.version  # saving again now overwrites knowingly
-            flash(
-                "This action was changed by someone else since you opened it. Your values are "
-                "kept below; the saved values are shown beside them. Save again to keep yours.",
-                "warning",
-            )
+            warn_stale(form, action, "action")
             return render_template("capa/form.html", form=form, action=action, conflict=conflict), 409
         except DomainError as error:
             db.session.rollback()

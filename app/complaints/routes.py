@@ -16,7 +16,7 @@ from ..permissions import Permission, permission_required
 from ..trace.services import lots_named_in
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
-from ..web.forms import apply_domain_errors
+from ..web.forms import apply_domain_errors, warn_stale
 from ..web.template_helpers import user_zone
 from ..workflow import COMPLAINT
 from . import bp, queries, services
@@ -126,12 +126,7 @@ def edit(complaint_id: int):
             db.session.rollback()
             complaint = db.get_or_404(Complaint, complaint_id)
             conflict = complaint
-            form.version.data = complaint.version  # saving again now overwrites knowingly
-            flash(
-                "This complaint was changed by someone else since you opened it. Your values are "
-                "kept below; the saved values are shown beside them. Save again to keep yours.",
-                "warning",
-            )
+            warn_stale(form, complaint, "complaint")
             return render_template("complaints/form.html", form=form, complaint=complaint, conflict=conflict), 409
         except DomainError as error:
             db.session.rollback()

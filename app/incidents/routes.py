@@ -18,7 +18,7 @@ from ..reports import build_incident_report
 from ..signatures.services import SignatureRefused, record_refusal, signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import MAX_ID, FilterParser
-from ..web.forms import apply_domain_errors
+from ..web.forms import apply_domain_errors, warn_stale
 from ..workflow import INCIDENT
 from . import bp, clusters, queries, scope, services
 from .forms import TRANSITION_FORMS, EditIncidentForm, HoldForm, IncidentForm, LinkForm, TraceForm
@@ -173,12 +173,7 @@ def edit(incident_id: int):
         except (StaleRecord, StaleDataError):
             db.session.rollback()
             incident = db.get_or_404(Incident, incident_id)
-            form.version.data = incident.version  # saving again now overwrites knowingly
-            flash(
-                "This incident was changed by someone else since you opened it. Your values are "
-                "kept below; the saved values are shown beside them. Save again to keep yours.",
-                "warning",
-            )
+            warn_stale(form, incident, "incident")
             return render_template("incidents/form.html", form=form, incident=incident, conflict=incident), 409
         except DomainError as error:
             db.session.rollback()

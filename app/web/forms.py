@@ -38,3 +38,14 @@ def apply_domain_errors(form, error) -> None:
         if hasattr(form, name):
             getattr(form, name).errors = [*messages]
     flash(error.message, "danger")
+
+
+def warn_stale(form: VersionedForm, saved, kind: str) -> None:
+    """After a save lost to someone else's: keep the user's values, point the form at the
+    saved version (so saving again overwrites knowingly) and say what happened."""
+    form.version.data = saved.version
+    flash(
+        f"This {kind} was changed by someone else since you opened it. Your values are "
+        "kept below; the saved values are shown beside them. Save again to keep yours.",
+        "warning",
+    )
