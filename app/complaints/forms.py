@@ -24,6 +24,26 @@ SEVERITY_HELP = "1 negligible · 2 minor · 3 moderate · 4 serious · 5 critica
 PROBABILITY_HELP = "1 remote · 2 unlikely · 3 possible · 4 likely · 5 frequent"
 
 
+class RiskFields:
+    """Mix into a FlaskForm: severity and probability, 1 to 5 (risk = their product).
+    Shared by complaint triage and incidents so both score risk the same way."""
+
+    severity = SelectField(
+        "Severity",
+        coerce=int,
+        choices=SCALE,
+        description=SEVERITY_HELP,
+        validators=[DataRequired(message="Choose a severity from 1 to 5.")],
+    )
+    probability = SelectField(
+        "Probability",
+        coerce=int,
+        choices=SCALE,
+        description=PROBABILITY_HELP,
+        validators=[DataRequired(message="Choose a probability from 1 to 5.")],
+    )
+
+
 class ComplaintForm(VersionedForm):
     received_at = DateTimeLocalField(
         "Received at",
@@ -88,21 +108,7 @@ class ComplaintForm(VersionedForm):
             raise FieldError("The received time cannot be in the future.")
 
 
-class TriageForm(FlaskForm):
-    severity = SelectField(
-        "Severity",
-        coerce=int,
-        choices=SCALE,
-        description=SEVERITY_HELP,
-        validators=[DataRequired(message="Choose a severity from 1 to 5.")],
-    )
-    probability = SelectField(
-        "Probability",
-        coerce=int,
-        choices=SCALE,
-        description=PROBABILITY_HELP,
-        validators=[DataRequired(message="Choose a probability from 1 to 5.")],
-    )
+class TriageForm(RiskFields, FlaskForm):
     reportable = SelectField(
         "Reportable to an authority?",
         choices=[("", "— choose —"), ("yes", "Yes"), ("no", "No")],

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..complaints.forms import PROBABILITY_HELP, SCALE, SEVERITY_HELP
+from ..complaints.forms import RiskFields
 from ..models import DECISIONS, FISHBONE
 from ..signatures.forms import SignatureFields
 from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
@@ -25,7 +25,7 @@ def _text(label, message=None, max_length=10_000, rows=3, **kwargs):
     )
 
 
-class IncidentForm(VersionedForm):
+class IncidentForm(RiskFields, VersionedForm):
     title = StringField(
         "Title",
         validators=[DataRequired(message="Give the incident a short title."), Length(max=200)],
@@ -33,20 +33,6 @@ class IncidentForm(VersionedForm):
     )
     description = _text("Problem description", "Describe the problem.", rows=4)
     owner_id = SelectField("Owner", coerce=int, validators=[DataRequired(message="Choose the owner.")])
-    severity = SelectField(
-        "Severity",
-        coerce=int,
-        choices=SCALE,
-        description=SEVERITY_HELP,
-        validators=[DataRequired(message="Choose a severity from 1 to 5.")],
-    )
-    probability = SelectField(
-        "Probability",
-        coerce=int,
-        choices=SCALE,
-        description=PROBABILITY_HELP,
-        validators=[DataRequired(message="Choose a probability from 1 to 5.")],
-    )
 
     def set_choices(self, owners) -> None:
         self.owner_id.choices = [(0, "— choose —")] + [(u.id, u.name) for u in owners]
