@@ -44,6 +44,20 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "lotline@localhost")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "30"))
+    # Without MAIL_SERVER the worker writes each message as an .eml file here instead.
+    MAIL_FILE_DIR = Path(os.environ.get("MAIL_FILE_DIR", INSTANCE_DIR / "mail"))
+
+    # The alert worker (flask alerts worker): see README "Alerts".
+    ALERT_BATCH_SIZE = int(os.environ.get("ALERT_BATCH_SIZE", "50"))
+    ALERT_MAX_ATTEMPTS = int(os.environ.get("ALERT_MAX_ATTEMPTS", "10"))
+    ALERT_RETRY_BASE_SECONDS = float(os.environ.get("ALERT_RETRY_BASE_SECONDS", "30"))
+    ALERT_RETRY_MAX_SECONDS = float(os.environ.get("ALERT_RETRY_MAX_SECONDS", "3600"))
+    # A claimed row not reported back within the lease (its worker died) is taken again.
+    ALERT_LEASE_SECONDS = float(os.environ.get("ALERT_LEASE_SECONDS", "300"))
+    ALERT_POLL_SECONDS = float(os.environ.get("ALERT_POLL_SECONDS", "0.5"))
+    ALERT_DUE_SOON_DAYS = int(os.environ.get("ALERT_DUE_SOON_DAYS", "3"))
+    ALERT_DUE_CHECK_SECONDS = float(os.environ.get("ALERT_DUE_CHECK_SECONDS", "60"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -80,6 +94,11 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - fast hashing for tests only
     MAIL_SERVER = ""
+    MAIL_FILE_DIR = Path(tempfile.gettempdir()) / "lotline-test-mail"
+    ALERT_RETRY_BASE_SECONDS = 0.05
+    ALERT_RETRY_MAX_SECONDS = 0.2
+    ALERT_POLL_SECONDS = 0.05
+    MAIL_TIMEOUT = 5.0
     IMPORTS_SYNC = True  # run bulk imports inside the request, so tests see the finished job
     # Never the instance folder; the test fixtures point each test at its own temp folder.
     UPLOAD_DIR = Path(tempfile.gettempdir()) / "lotline-test-uploads"

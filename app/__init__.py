@@ -59,6 +59,10 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         install_engine_hooks(db.engine)
 
+    from .alerts.dispatch import subscribe_all
+
+    subscribe_all()
+
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp

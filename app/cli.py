@@ -95,9 +95,11 @@ def verify():
 
 
 def register(app: Flask) -> None:
+    from .alerts.cli import alerts_cli
     from .imports.cli import import_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(alerts_cli)

@@ -147,3 +147,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port; `.messages` are what it accepted."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server, tmp_path):
+    """An app that sends its alert mail to the local SMTP server."""
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, MAIL_FILE_DIR=tmp_path / "mail")
+    with app.app_context():
+        yield app

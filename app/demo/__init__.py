@@ -19,6 +19,10 @@ def load(scale: str = "small", today: date | None = None) -> None:
         from .small import load as load_small
 
         load_small(today)
+        # After the records, so loading them does not send a pile of alerts.
+        from ..alerts.defaults import install_default_rules
+
+        install_default_rules()
     elif scale == "plant-1M":
         from .plant import generate_plant
 

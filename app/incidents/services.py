@@ -175,6 +175,7 @@ def create_incident(complaint_ids: list[int], data: dict, actor) -> Incident:
             changes={"incident": [None, reference]},
             actor=actor,
         )
+    events.emit("incident.opened", incident, actor=actor)
     return incident
 
 

@@ -1,5 +1,6 @@
 """All models, re-exported so `from app.models import Complaint` works."""
 
+from .alert import OUTBOX_STATUSES, Alert, AlertMark, AlertRule, OutboxMessage, alert_rule_users
 from .attachment import Attachment
 from .audit import AuditEvent
 from .capa import ACTION_KINDS, Action
@@ -14,6 +15,12 @@ from .signature import MEANINGS, Signature
 from .user import AnonymousUser, User, UserRole
 
 __all__ = [
+    "OUTBOX_STATUSES",
+    "Alert",
+    "AlertMark",
+    "AlertRule",
+    "OutboxMessage",
+    "alert_rule_users",
     "ACTION_KINDS",
     "Action",
     "DECISIONS",

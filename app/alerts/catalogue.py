@@ -1,0 +1,249 @@
+"""What each alertable event says: its title, link, severity, the person it concerns and its facts.
+
+Services raise events through app/events.py; this table is how the alert dispatcher
+describes them. An event missing here raises no alert.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from ..extensions import db
+
+HIGH_SEVERITY = 4  # severity at or above which an alert is high priority
+
+
+@dataclass
+class Described:
+    """One occurrence of an event, ready to be told to people."""
+
+    title: str
+    endpoint: str
+    url_values: dict
+    record_type: str | None = None
+    record_id: int | None = None
+    severity: int | None = None
+    high_priority: bool = False
+    assignee_id: int | None = None
+    facts: list[tuple[str, object]] = field(default_factory=list)
+    text: str | None = None  # a paragraph quoted in the email (what happened, a reason)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    label: str
+    help: str
+    describe: Callable[..., Described]
+    has_assignee: bool = False
+    has_severity: bool = False
+
+
+def _clip(text: str | None, limit: int = 600) -> str | None:
+    if text and len(text) > limit:
+        return text[: limit - 1] + "…"
+    return text
+
+
+def _complaint_facts(c) -> list[tuple[str, object]]:
+    return [
+        ("Customer", c.customer.name),
+        ("Product", f"{c.product.sku} {c.product.name}"),
+        ("Lots", c.lot_codes or "not given"),
+        ("Category", c.category_label),
+        ("Injury or illness", "YES" if c.injury else "no"),
+        ("Received", c.received_at),
+    ]
+
+
+def complaint_logged(c, **_) -> Described:
+    # Before triage a complaint has no severity; an injury counts as high severity.
+    severity = c.severity if c.severity is not None else (HIGH_SEVERITY if c.injury else None)
+    high = c.injury or (severity or 0) >= HIGH_SEVERITY
+    what = "injury or illness reported" if c.injury else c.category_label.lower()
+    return Described(
+        title=f"Complaint {c.reference} logged: {c.product.name} ({what})",
+        endpoint="complaints.detail",
+        url_values={"complaint_id": c.id},
+        record_type="complaint",
+        record_id=c.id,
+        severity=severity,
+        high_priority=high,
+        facts=_complaint_facts(c),
+        text=_clip(c.description),
+    )
+
+
+def complaint_triaged(c, **_) -> Described:
+    facts = [
+        ("Investigator", c.investigator.name if c.investigator else "–"),
+        ("Severity × probability", f"{c.severity} × {c.probability} = risk {c.risk_score}"),
+        ("Reportable", "YES" if c.reportable else "no"),
+        ("Due", c.due_date),
+        *_complaint_facts(c),
+    ]
+    return Described(
+        title=f"Complaint {c.reference} triaged: risk {c.risk_score}, investigation due {c.due_date}",
+        endpoint="complaints.detail",
+        url_values={"complaint_id": c.id},
+        record_type="complaint",
+        record_id=c.id,
+        severity=c.severity,
+        high_priority=(c.severity or 0) >= HIGH_SEVERITY or bool(c.injury),
+        assignee_id=c.investigator_id,
+        facts=facts,
+        text=_clip(c.description),
+    )
+
+
+def _incident(i, verb: str) -> Described:
+    return Described(
+        title=f"Incident {i.reference} {verb}: {i.title}",
+        endpoint="incidents.detail",
+        url_values={"incident_id": i.id},
+        record_type="incident",
+        record_id=i.id,
+        severity=i.severity,
+        high_priority=(i.severity or 0) >= HIGH_SEVERITY,
+        assignee_id=i.owner_id,
+        facts=[
+            ("Owner", i.owner.name),
+            ("Severity", i.severity or "not yet rated"),
+            ("Status", i.status.replace("_", " ")),
+        ],
+        text=_clip(i.description),
+    )
+
+
+def incident_opened(i, **_) -> Described:
+    return _incident(i, "opened")
+
+
+def incident_escalated(i, **_) -> Described:
+    described = _incident(i, "escalated")
+    described.high_priority = True
+    return described
+
+
+def lots_held(lot_ids, reason: str | None = None, **_) -> Described:
+    from ..models import Lot, Product
+
+    shown = 20
+    rows = db.session.execute(
+        sa.select(Lot.id, Lot.code, Product.name)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Lot.id.in_(lot_ids[:shown]))
+        .order_by(Lot.code)
+    ).all()
+    codes = ", ".join(f"{r.code} ({r.name})" for r in rows)
+    if len(lot_ids) > shown:
+        codes += f" and {len(lot_ids) - shown:,} more"
+    single = len(lot_ids) == 1
+    return Described(
+        title=f"Lot {rows[0].code} put on hold" if single and rows else f"{len(lot_ids):,} lots put on hold",
+        endpoint="trace.lot" if single else "trace.lots",
+        url_values={"lot_id": lot_ids[0]} if single else {"status": "on_hold"},
+        record_type="lot",
+        record_id=lot_ids[0] if lot_ids else None,
+        high_priority=True,
+        facts=[("Lots", codes), ("Do", "Do not ship, sell or use these lots until they are released.")],
+        text=reason,
+    )
+
+
+def _action(a, title: str, high: bool = False) -> Described:
+    return Described(
+        title=title,
+        endpoint="capa.detail",
+        url_values={"action_id": a.id},
+        record_type="action",
+        record_id=a.id,
+        high_priority=high,
+        assignee_id=a.owner_id,
+        facts=[
+            ("Incident", f"{a.incident.reference} {a.incident.title}"),
+            ("Kind", a.kind),
+            ("Owner", a.owner.name),
+            ("Due", a.due_date),
+        ],
+        text=_clip(a.description),
+    )
+
+
+def action_assigned(a, **_) -> Described:
+    return _action(a, f"Action {a.reference} assigned to {a.owner.name}, due {a.due_date}")
+
+
+def action_due_soon(a, days: int | None = None, **_) -> Described:
+    when = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days} days")
+    return _action(a, f"Action {a.reference} is due {when} ({a.due_date})")
+
+
+def action_overdue(a, days: int | None = None, **_) -> Described:
+    late = f"{days} day{'s' if days != 1 else ''} overdue" if days else "overdue"
+    return _action(a, f"Action {a.reference} is {late} (was due {a.due_date})", high=True)
+
+
+EVENTS: dict[str, EventSpec] = {
+    spec.name: spec
+    for spec in (
+        EventSpec(
+            "complaint.logged",
+            "Complaint logged",
+            "A sales rep logged a complaint (high priority with injury or severity ≥ 4).",
+            complaint_logged,
+            has_severity=True,
+        ),
+        EventSpec(
+            "complaint.triaged",
+            "Complaint triaged",
+            "Production triaged a complaint; the investigator is its assignee.",
+            complaint_triaged,
+            has_assignee=True,
+            has_severity=True,
+        ),
+        EventSpec(
+            "incident.opened",
+            "Incident opened",
+            "An incident was opened from complaints; the owner is its assignee.",
+            incident_opened,
+            has_assignee=True,
+            has_severity=True,
+        ),
+        EventSpec(
+            "incident.escalated",
+            "Incident escalated",
+            "An incident was escalated to a recall decision.",
+            incident_escalated,
+            has_assignee=True,
+            has_severity=True,
+        ),
+        EventSpec("lot.held", "Lots put on hold", "Production put one or more lots on hold.", lots_held),
+        EventSpec(
+            "action.assigned",
+            "Action assigned",
+            "A corrective or preventive action was given to its owner (the assignee).",
+            action_assigned,
+            has_assignee=True,
+        ),
+        EventSpec(
+            "action.due_soon",
+            "Action due soon",
+            "An open action is due within ALERT_DUE_SOON_DAYS days (checked by the worker, once a day).",
+            action_due_soon,
+            has_assignee=True,
+        ),
+        EventSpec(
+            "action.overdue",
+            "Action overdue",
+            "An open action is past its due date (checked by the worker, once a day).",
+            action_overdue,
+            has_assignee=True,
+        ),
+    )
+}
+
+
+def event_choices() -> list[tuple[str, str]]:
+    return [(name, spec.label) for name, spec in EVENTS.items()]

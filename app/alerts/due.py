@@ -1,0 +1,66 @@
+"""Time-based alerts (action due soon, action overdue): raised by the worker, once per item per day.
+
+"Once" holds with several workers too: an AlertMark row (event, record, day) is inserted
+with ON CONFLICT DO NOTHING, and only the worker whose insert went in raises the event.
+"""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .. import events
+from ..capa.queries import OVERDUE_STATES
+from ..extensions import db
+from ..models import Action, AlertMark
+
+
+def today() -> date:
+    """Today in the plant's zone (LOTLINE_TIMEZONE): an action is late from local midnight."""
+    return datetime.now(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
+
+
+def mark_new(event: str, record_type: str, ids: list[int], day: date) -> set[int]:
+    """Record (event, id, day) for each id; return the ids not marked before."""
+    if not ids:
+        return set()
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    fresh: set[int] = set()
+    for start in range(0, len(ids), 500):
+        rows = [
+            {"event": event, "record_type": record_type, "record_id": i, "day": day} for i in ids[start : start + 500]
+        ]
+        statement = dialect.insert(AlertMark).values(rows).on_conflict_do_nothing().returning(AlertMark.record_id)
+        fresh.update(db.session.scalars(statement))
+    return fresh
+
+
+def action_alerts(day: date) -> dict[str, int]:
+    soon_until = day + timedelta(days=current_app.config["ALERT_DUE_SOON_DAYS"])
+    open_action = Action.status.in_(OVERDUE_STATES)
+    checks = {
+        "action.due_soon": sa.and_(open_action, Action.due_date >= day, Action.due_date <= soon_until),
+        "action.overdue": sa.and_(open_action, Action.due_date < day),
+    }
+    counts = {}
+    for event, condition in checks.items():
+        ids = list(db.session.scalars(sa.select(Action.id).where(condition).order_by(Action.id)))
+        fresh = mark_new(event, "action", ids, day)
+        for action in db.session.scalars(sa.select(Action).where(Action.id.in_(fresh)).order_by(Action.id)):
+            events.emit(event, action, actor=None, days=abs((action.due_date - day).days))
+        counts[event] = len(fresh)
+    return counts
+
+
+# Each check takes the day and returns {event: how many raised}; press deadlines join later.
+TIME_CHECKS = [action_alerts]
+
+
+def raise_time_based_alerts(day: date | None = None) -> dict[str, int]:
+    day = day or today()
+    counts: dict[str, int] = {}
+    for check in TIME_CHECKS:
+        counts.update(check(day))
+    return counts

@@ -1,0 +1,273 @@
+"""The alert worker: claim ready outbox rows, send them, record each outcome.
+
+Delivery is at least once. A row is claimed by moving its `next_attempt_at` to the end of
+a lease; if the worker dies before reporting back, the lease runs out and another worker
+(or the same one, restarted) takes the row again. On PostgreSQL the claim skips rows other
+workers have locked (FOR UPDATE SKIP LOCKED), so two workers never take the same row.
+Each message keeps the Message-ID it was given when queued, so the rare repeat after a
+crash is recognisable as the same message.
+"""
+
+import logging
+import os
+import random
+import signal
+import smtplib
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import sqlalchemy as sa
+from flask import Flask
+
+from ..extensions import db
+from ..models import OutboxMessage
+from ..models.types import utcnow
+from .transport import make_transport
+
+log = logging.getLogger("lotline.alerts")
+
+# kind -> builder(ref) -> (filename, content type, bytes); recall letters register here.
+ATTACHMENT_BUILDERS: dict[str, Callable[[object], tuple[str, str, bytes]]] = {}
+
+
+def attachment_builder(kind: str):
+    """Register the function that builds attachments of `kind` when a message is sent."""
+
+    def register(builder):
+        ATTACHMENT_BUILDERS[kind] = builder
+        return builder
+
+    return register
+
+
+def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = row.subject
+    message["From"] = sender
+    message["To"] = row.to_address
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = row.message_id
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies
+    message["X-Lotline-Event"] = row.event
+    if row.priority == "high":
+        message["X-Priority"] = "1 (Highest)"
+        message["Importance"] = "high"
+    message.set_content(row.body_text)
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    for spec in row.attachments or []:
+        builder = ATTACHMENT_BUILDERS.get(spec.get("kind"))
+        if builder is None:
+            raise LookupError(f"no attachment builder for {spec.get('kind')!r}")
+        filename, content_type, data = builder(spec.get("ref"))
+        maintype, subtype = content_type.split("/", 1)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message
+
+
+def backoff_seconds(attempts: int, base: float, cap: float) -> float:
+    """Exponential backoff with jitter: base·2^(n-1), capped, then a random 50–100% of it
+    so that rows failed together do not all come back in the same instant."""
+    delay = min(cap, base * (2 ** max(0, attempts - 1)))
+    return random.uniform(delay / 2, delay)  # noqa: S311 - spreading retries, not security
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    released: int = 0
+
+
+class Worker:
+    def __init__(self, app: Flask, worker_id: str | None = None):
+        self.app = app
+        self.config = app.config
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.transport = make_transport(self.config)
+        self.sender = self.config["MAIL_DEFAULT_SENDER"]
+        self.stop_event = threading.Event()
+        self.tally = Tally()
+        self._outages = 0
+        self._next_due_check = 0.0
+
+    # -- claiming -------------------------------------------------------------------
+    def claim(self, limit: int | None = None) -> list[int]:
+        """Take up to `limit` ready rows for this worker (committed before any is sent)."""
+        limit = limit or self.config["ALERT_BATCH_SIZE"]
+        now = utcnow()
+        ready = sa.and_(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
+        candidates = (
+            sa.select(OutboxMessage.id)
+            .where(ready)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers anyway
+        )
+        lease_end = now + timedelta(seconds=self.config["ALERT_LEASE_SECONDS"])
+        statement = (
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(candidates.scalar_subquery()), ready)
+            .values(status="sending", claimed_by=self.id, next_attempt_at=lease_end)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        ids = sorted(db.session.scalars(statement).all())
+        db.session.commit()
+        return ids
+
+    # -- sending --------------------------------------------------------------------
+    def send_claimed(self, ids: list[int]) -> None:
+        rows = db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == self.id)
+            .order_by(OutboxMessage.id)
+        ).all()
+        for index, row in enumerate(rows):
+            if self.stop_event.is_set():
+                self._release(rows[index:], delay=0, error=None)
+                return
+            try:
+                self.transport.open()
+            except (OSError, smtplib.SMTPException) as error:
+                self._outage(rows[index:], error)
+                return
+            self._outages = 0
+            try:
+                message = build_message(row, self.sender)
+                self.transport.send(message, self.sender, row.to_address, f"{row.id:08d}")
+            except (smtplib.SMTPServerDisconnected, OSError) as error:
+                # The connection broke while sending this row: it counts as an attempt;
+                # the rest of the batch goes back in line for a new connection.
+                self._attempt_failed(row, error)
+                self._release(rows[index + 1 :], delay=0, error=None)
+                return
+            except Exception as error:  # noqa: BLE001 - any refusal or build error fails this row only
+                self._attempt_failed(row, error)
+                continue
+            self._delivered(row)
+
+    def _delivered(self, row: OutboxMessage) -> None:
+        row.status = "sent"
+        row.sent_at = utcnow()
+        row.attempts += 1
+        row.transport = self.transport.name
+        row.claimed_by = None
+        row.last_error = None
+        db.session.commit()  # recorded at once: a crash later in the batch cannot resend it
+        self.tally.sent += 1
+
+    def _attempt_failed(self, row: OutboxMessage, error: BaseException) -> None:
+        row.attempts += 1
+        row.last_error = _describe(error)
+        row.claimed_by = None
+        if row.attempts >= self.config["ALERT_MAX_ATTEMPTS"]:
+            row.status = "failed"
+            self.tally.failed += 1
+            log.warning("outbox %s failed after %s attempts: %s", row.id, row.attempts, row.last_error)
+        else:
+            row.status = "pending"
+            row.next_attempt_at = utcnow() + timedelta(
+                seconds=backoff_seconds(
+                    row.attempts, self.config["ALERT_RETRY_BASE_SECONDS"], self.config["ALERT_RETRY_MAX_SECONDS"]
+                )
+            )
+            self.tally.retried += 1
+        db.session.commit()
+
+    def _outage(self, rows: list[OutboxMessage], error: BaseException) -> None:
+        """The mail server cannot be reached: not the messages' fault, so no attempt is
+        used up; they wait with the worker, which backs off while the outage lasts."""
+        self._outages += 1
+        delay = backoff_seconds(
+            self._outages, self.config["ALERT_RETRY_BASE_SECONDS"], self.config["ALERT_RETRY_MAX_SECONDS"]
+        )
+        log.warning("mail server unreachable (%s); retrying in %.1f s", _describe(error), delay)
+        self._release(rows, delay=delay, error=f"mail server unreachable: {_describe(error)}")
+
+    def _release(self, rows: list[OutboxMessage], delay: float, error: str | None) -> None:
+        when = utcnow() + timedelta(seconds=delay)
+        for row in rows:
+            row.status = "pending"
+            row.claimed_by = None
+            row.next_attempt_at = when
+            if error:
+                row.last_error = error[:500]
+        db.session.commit()
+        self.tally.released += len(rows)
+
+    # -- the loop -------------------------------------------------------------------
+    def check_due(self, force: bool = False) -> None:
+        """Raise the time-based alerts (due soon, overdue) at most every ALERT_DUE_CHECK_SECONDS."""
+        if not force and time.monotonic() < self._next_due_check:
+            return
+        from .due import raise_time_based_alerts
+
+        self._next_due_check = time.monotonic() + self.config["ALERT_DUE_CHECK_SECONDS"]
+        counts = raise_time_based_alerts()
+        db.session.commit()
+        if any(counts.values()):
+            log.info("time-based alerts raised: %s", counts)
+
+    def run_once(self) -> Tally:
+        """Send everything ready now (and raise today's time-based alerts), then return."""
+        self.check_due(force=True)
+        while not self.stop_event.is_set():
+            ids = self.claim()
+            if not ids:
+                break
+            self.send_claimed(ids)
+        self.transport.close()
+        return self.tally
+
+    def run_forever(self) -> Tally:
+        """Poll and send until stopped (SIGTERM/SIGINT or stop())."""
+        poll = self.config["ALERT_POLL_SECONDS"]
+        idle_since = time.monotonic()
+        while not self.stop_event.is_set():
+            try:
+                self.check_due()
+                ids = self.claim()
+                if ids:
+                    self.send_claimed(ids)
+                    idle_since = time.monotonic()
+                    continue
+            except sa.exc.SQLAlchemyError as error:
+                # The database is briefly unavailable: keep the worker alive and try again.
+                db.session.rollback()
+                log.warning("database error in the alert worker (%s); retrying", error.__class__.__name__)
+                self.stop_event.wait(min(5.0, poll * 10))
+                continue
+            if time.monotonic() - idle_since > 10:
+                self.transport.close()  # do not hold an idle connection to the mail server
+            self.stop_event.wait(poll)
+        self.transport.close()
+        return self.tally
+
+    def stop(self, *_args) -> None:
+        self.stop_event.set()
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        parts = [
+            f"{addr}: {code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for addr, (code, msg) in error.recipients.items()
+        ]
+        return ("recipient refused: " + "; ".join(parts))[:500]
+    if isinstance(error, smtplib.SMTPResponseException):
+        message = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+        return f"{error.smtp_code} {message}"[:500]
+    return f"{error.__class__.__name__}: {error}"[:500]
