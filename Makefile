@@ -26,8 +26,12 @@ run: $(VENV)/.runtime-installed
 	@echo ""
 	@echo "Lotline is starting on http://127.0.0.1:$(PORT)/"
 	@echo "Demo logins (password 'demo'): sales, production, marketing, admin"
-	@echo "Stop with Ctrl-C."
+	@echo "Alert emails go to instance/mail/*.eml unless MAIL_SERVER is set (Admin > Mail log)."
+	@echo "Stop with Ctrl-C (stops the server and the alert worker)."
 	@echo ""
+	@# The alert worker runs beside the server; the trap stops it when the server stops.
+	@$(BIN)/flask alerts worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(VENV)/.dev-installed

@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .alerts import bp as alerts_bp
     from .attachments import bp as attachments_bp
     from .auth import bp as auth_bp
     from .capa import bp as capa_bp
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents_bp, url_prefix="/incidents")
     app.register_blueprint(capa_bp, url_prefix="/actions")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
+    app.register_blueprint(alerts_bp, url_prefix="/alerts")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -35,6 +35,8 @@ class Permission(StrEnum):
     INCIDENT_EDIT = "incident.edit"
     ACTION_VIEW = "action.view"
     ACTION_CREATE = "action.create"
+    ALERTS_VIEW = "alerts.view"
+    ALERTS_MANAGE = "alerts.manage"
 
 
 _EVERYONE = {
@@ -44,6 +46,7 @@ _EVERYONE = {
     Permission.LOTS_VIEW,
     Permission.INCIDENT_VIEW,
     Permission.ACTION_VIEW,
+    Permission.ALERTS_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -51,7 +54,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "production": frozenset(_EVERYONE | {Permission.LOTS_IMPORT, Permission.ACTION_CREATE, Permission.INCIDENT_EDIT}),
     "marketing": frozenset(_EVERYONE),
     "admin": frozenset(
-        _EVERYONE | {Permission.MASTERDATA_EDIT, Permission.USERS_MANAGE, Permission.AUDIT_VIEW, Permission.LOTS_IMPORT}
+        _EVERYONE
+        | {
+            Permission.MASTERDATA_EDIT,
+            Permission.USERS_MANAGE,
+            Permission.AUDIT_VIEW,
+            Permission.LOTS_IMPORT,
+            Permission.ALERTS_MANAGE,
+        }
     ),
 }
 

@@ -5,6 +5,8 @@ A new route fails `test_matrix_covers_every_route` until it is added here.
 
 import pytest
 
+from app.extensions import db
+from app.models import Alert, AlertRule, OutboxMessage
 from tests import factories
 
 ROLES = ("anonymous", "sales", "production", "marketing", "admin")
@@ -87,8 +89,49 @@ MATRIX = {
         {**only("sales", 422), "production": 422},
     ),
     "attachments.download": ("GET", "/attachments/{attachment}", EVERYONE),
+    "alerts.inbox": ("GET", "/alerts/", EVERYONE),
+    # The alert belongs to another user: everyone gets past the permission check to the 404.
+    "alerts.open": ("GET", "/alerts/{alert}/open", dict.fromkeys(ROLES[1:], 404)),
+    "alerts.read_all": ("POST", "/alerts/read-all", dict.fromkeys(ROLES[1:], 302)),
+    "alerts.rules": ("GET", "/alerts/rules", only("admin")),
+    "alerts.rule_create": ("GET", "/alerts/rules/new", only("admin")),
+    "alerts.rule_edit": ("GET", "/alerts/rules/{rule}/edit", only("admin")),
+    "alerts.rule_toggle": ("POST", "/alerts/rules/{rule}/toggle", only("admin", 302)),
+    "alerts.rule_delete": ("POST", "/alerts/rules/{rule}/delete", only("admin", 302)),
+    "alerts.mail": ("GET", "/alerts/mail", only("admin")),
+    "alerts.mail_detail": ("GET", "/alerts/mail/{mail}", only("admin")),
+    "alerts.mail_resend": ("POST", "/alerts/mail/{mail}/resend", only("admin", 302)),
+    "alerts.mail_resend_failed": ("POST", "/alerts/mail/resend-failed", only("admin", 302)),
 }
 UNGUARDED = {"static", "bootstrap.static"}
+
+
+def _make_alert(user):
+    alert = Alert(user_id=user.id, event="lot.held", title="Lot L1 put on hold", url="/lots/")
+    db.session.add(alert)
+    db.session.commit()
+    return alert
+
+
+def _make_rule():
+    rule = AlertRule(name="Holds to sales", event="lot.held", roles="sales", enabled=True)
+    db.session.add(rule)
+    db.session.commit()
+    return rule
+
+
+def _make_mail():
+    mail = OutboxMessage(
+        event="lot.held",
+        to_address="someone@example.com",
+        subject="Lot L1 put on hold",
+        body_text="Do not ship.",
+        message_id="<matrix@example.com>",
+        status="failed",
+    )
+    db.session.add(mail)
+    db.session.commit()
+    return mail
 
 
 def test_matrix_covers_every_route(app):
@@ -107,6 +150,9 @@ def test_role_route_matrix(app, login_as, endpoint, role):
     action = factories.make_action() if "{action" in template else None
     incident = factories.make_incident([complaint]) if "{incident" in template else None
     attachment = factories.make_attachment(complaint) if "{attachment" in template else None
+    alert = _make_alert(other) if "{alert" in template else None
+    rule = _make_rule() if "{rule" in template else None
+    mail = _make_mail() if "{mail" in template else None
     url = template.format(
         complaint=complaint.id,
         user=other.id,
@@ -117,6 +163,9 @@ def test_role_route_matrix(app, login_as, endpoint, role):
         action_incident=getattr(action, "incident_id", None),
         incident=getattr(incident, "id", None),
         attachment=getattr(attachment, "id", None),
+        alert=getattr(alert, "id", None),
+        rule=getattr(rule, "id", None),
+        mail=getattr(mail, "id", None),
     )
     client = app.test_client() if role == "anonymous" else login_as(role)
     response = client.open(url, method=method)
@@ -137,3 +186,6 @@ def test_pages_show_only_permitted_actions(app, login_as, role):
     assert ("/complaints/new" in nav) == (role == "sales")
     assert ("/admin/users" in nav) == (role == "admin")
     assert ("/admin/audit" in nav) == (role == "admin")
+    assert ("/alerts/rules" in nav) == (role == "admin")
+    assert ("/alerts/mail" in nav) == (role == "admin")
+    assert 'href="/alerts/"' in nav  # the bell, for everyone signed in

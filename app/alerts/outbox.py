@@ -76,7 +76,7 @@ def resend(row_ids: list[int], actor) -> int:
         audit.record_many(
             "resend",
             "email",
-            [(row.id, f"{row.to_address}: {row.subject[:80]}") for row in rows],
+            [(row.id, f"{row.to_address}: {row.subject}"[:200]) for row in rows],
             changes={"status": ["failed", "pending"]},
             actor=actor,
         )

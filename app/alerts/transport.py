@@ -2,7 +2,6 @@
 
 import smtplib
 import ssl
-from email.message import EmailMessage
 from pathlib import Path
 
 
@@ -35,7 +34,7 @@ class SmtpTransport:
         if self._conn is None:
             self._conn = self._connect()
 
-    def send(self, message: EmailMessage, sender: str, recipient: str, name: str) -> None:
+    def send(self, message: bytes, sender: str, recipient: str, name: str) -> None:
         """Send over the open connection (kept for the next message).
 
         Raises smtplib.SMTPRecipientsRefused and the like for this message only; a lost
@@ -43,7 +42,7 @@ class SmtpTransport:
         """
         self.open()
         try:
-            self._conn.send_message(message, from_addr=sender, to_addrs=[recipient])
+            self._conn.sendmail(sender, [recipient], message)
         except (smtplib.SMTPServerDisconnected, OSError):
             self.close()
             raise
@@ -75,11 +74,11 @@ class FileTransport:
     def open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def send(self, message: EmailMessage, sender: str, recipient: str, name: str) -> None:
+    def send(self, message: bytes, sender: str, recipient: str, name: str) -> None:
         self.open()
         target = self.directory / f"{name}.eml"
         partial = target.with_suffix(".part")
-        partial.write_bytes(bytes(message))
+        partial.write_bytes(message)
         partial.replace(target)  # a reader never sees half a message
 
     def close(self) -> None:

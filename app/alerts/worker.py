@@ -8,6 +8,7 @@ Each message keeps the Message-ID it was given when queued, so the rare repeat a
 crash is recognisable as the same message.
 """
 
+import email.policy
 import logging
 import os
 import random
@@ -20,7 +21,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime
 
 import sqlalchemy as sa
@@ -32,6 +37,8 @@ from ..models.types import utcnow
 from .transport import make_transport
 
 log = logging.getLogger("lotline.alerts")
+# smtplib passes bytes through untouched, and SMTP lines must end in CRLF.
+WIRE_POLICY = email.policy.compat32.clone(linesep="\r\n")
 
 # kind -> builder(ref) -> (filename, content type, bytes); recall letters register here.
 ATTACHMENT_BUILDERS: dict[str, Callable[[object], tuple[str, str, bytes]]] = {}
@@ -47,9 +54,35 @@ def attachment_builder(kind: str):
     return register
 
 
-def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = row.subject
+def _header(value: str) -> str | Header:
+    """ASCII as it is; anything else encoded (RFC 2047) so any mail server takes it."""
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def build_message(row, sender: str) -> Message:
+    """The MIME message of an outbox row (or a row of its columns): text and HTML
+    alternatives, then any attachments.
+
+    Built with the email package's compat classes: a quarter of the time of EmailMessage,
+    which matters at hundreds of messages a second.
+    """
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(row.body_text, "plain", "utf-8"))
+    if row.body_html:
+        body.attach(MIMEText(row.body_html, "html", "utf-8"))
+    message: Message = body
+    if row.attachments:
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        for spec in row.attachments:
+            builder = ATTACHMENT_BUILDERS.get(spec.get("kind"))
+            if builder is None:
+                raise LookupError(f"no attachment builder for {spec.get('kind')!r}")
+            filename, content_type, data = builder(spec.get("ref"))
+            part = MIMEApplication(data, content_type.split("/", 1)[1])
+            part.add_header("Content-Disposition", "attachment", filename=filename)
+            message.attach(part)
+    message["Subject"] = _header(row.subject)
     message["From"] = sender
     message["To"] = row.to_address
     message["Date"] = format_datetime(utcnow())
@@ -59,16 +92,6 @@ def build_message(row: OutboxMessage, sender: str) -> EmailMessage:
     if row.priority == "high":
         message["X-Priority"] = "1 (Highest)"
         message["Importance"] = "high"
-    message.set_content(row.body_text)
-    if row.body_html:
-        message.add_alternative(row.body_html, subtype="html")
-    for spec in row.attachments or []:
-        builder = ATTACHMENT_BUILDERS.get(spec.get("kind"))
-        if builder is None:
-            raise LookupError(f"no attachment builder for {spec.get('kind')!r}")
-        filename, content_type, data = builder(spec.get("ref"))
-        maintype, subtype = content_type.split("/", 1)
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 
@@ -77,6 +100,20 @@ def backoff_seconds(attempts: int, base: float, cap: float) -> float:
     so that rows failed together do not all come back in the same instant."""
     delay = min(cap, base * (2 ** max(0, attempts - 1)))
     return random.uniform(delay / 2, delay)  # noqa: S311 - spreading retries, not security
+
+
+_SEND_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.event,
+    OutboxMessage.to_address,
+    OutboxMessage.subject,
+    OutboxMessage.body_text,
+    OutboxMessage.body_html,
+    OutboxMessage.priority,
+    OutboxMessage.message_id,
+    OutboxMessage.attachments,
+    OutboxMessage.attempts,
+)
 
 
 @dataclass
@@ -105,17 +142,26 @@ class Worker:
         limit = limit or self.config["ALERT_BATCH_SIZE"]
         now = utcnow()
         ready = sa.and_(OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
-        candidates = (
-            sa.select(OutboxMessage.id)
-            .where(ready)
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers anyway
+        # Two statements on purpose: inside one UPDATE … WHERE id IN (SELECT … LIMIT n FOR
+        # UPDATE SKIP LOCKED), PostgreSQL may run the subquery again per row and take far more
+        # than n rows. Here the SELECT locks its rows until the commit below.
+        candidates = list(
+            db.session.scalars(
+                sa.select(OutboxMessage.id)
+                .where(ready)
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)  # PostgreSQL; SQLite serialises writers
+            )
         )
+        if not candidates:
+            db.session.commit()
+            return []
         lease_end = now + timedelta(seconds=self.config["ALERT_LEASE_SECONDS"])
+        # `ready` again: on SQLite another worker may have claimed a row since the SELECT.
         statement = (
             sa.update(OutboxMessage)
-            .where(OutboxMessage.id.in_(candidates.scalar_subquery()), ready)
+            .where(OutboxMessage.id.in_(candidates), ready)
             .values(status="sending", claimed_by=self.id, next_attempt_at=lease_end)
             .returning(OutboxMessage.id)
             .execution_options(synchronize_session=False)
@@ -125,12 +171,15 @@ class Worker:
         return ids
 
     # -- sending --------------------------------------------------------------------
+    # Rows are read as plain tuples and updated with single UPDATE statements: no ORM
+    # identity map to expire and reload after every commit (it halved the throughput).
     def send_claimed(self, ids: list[int]) -> None:
-        rows = db.session.scalars(
-            sa.select(OutboxMessage)
+        rows = db.session.execute(
+            sa.select(*_SEND_COLUMNS)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.claimed_by == self.id)
             .order_by(OutboxMessage.id)
         ).all()
+        self._relaxed_durability()
         for index, row in enumerate(rows):
             if self.stop_event.is_set():
                 self._release(rows[index:], delay=0, error=None)
@@ -143,7 +192,8 @@ class Worker:
             self._outages = 0
             try:
                 message = build_message(row, self.sender)
-                self.transport.send(message, self.sender, row.to_address, f"{row.id:08d}")
+                data = message.as_bytes(policy=WIRE_POLICY)
+                self.transport.send(data, self.sender, row.to_address, f"{row.id:08d}")
             except (smtplib.SMTPServerDisconnected, OSError) as error:
                 # The connection broke while sending this row: it counts as an attempt;
                 # the rest of the batch goes back in line for a new connection.
@@ -155,35 +205,65 @@ class Worker:
                 continue
             self._delivered(row)
 
-    def _delivered(self, row: OutboxMessage) -> None:
-        row.status = "sent"
-        row.sent_at = utcnow()
-        row.attempts += 1
-        row.transport = self.transport.name
-        row.claimed_by = None
-        row.last_error = None
+    def _relaxed_durability(self) -> None:
+        """The worker's own writes (claims, sent marks) may skip the disk flush at commit.
+
+        Losing one in a power cut can only make a message go out twice, never lose it:
+        the row it belongs to was made durable by the transaction that queued it.
+        """
+        dialect = db.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+        elif dialect == "sqlite":
+            # In WAL mode NORMAL skips the fsync at commit; other connections keep FULL.
+            db.session.execute(sa.text("PRAGMA synchronous=NORMAL"))
+
+    def _update(self, row_ids, **values) -> None:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(row_ids))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _delivered(self, row) -> None:
+        self._update(
+            [row.id],
+            status="sent",
+            sent_at=utcnow(),
+            attempts=row.attempts + 1,
+            transport=self.transport.name,
+            claimed_by=None,
+            last_error=None,
+        )
         db.session.commit()  # recorded at once: a crash later in the batch cannot resend it
+        self._relaxed_durability()
         self.tally.sent += 1
 
-    def _attempt_failed(self, row: OutboxMessage, error: BaseException) -> None:
-        row.attempts += 1
-        row.last_error = _describe(error)
-        row.claimed_by = None
-        if row.attempts >= self.config["ALERT_MAX_ATTEMPTS"]:
-            row.status = "failed"
+    def _attempt_failed(self, row, error: BaseException) -> None:
+        attempts = row.attempts + 1
+        description = _describe(error)
+        if attempts >= self.config["ALERT_MAX_ATTEMPTS"]:
+            self._update([row.id], status="failed", attempts=attempts, last_error=description, claimed_by=None)
             self.tally.failed += 1
-            log.warning("outbox %s failed after %s attempts: %s", row.id, row.attempts, row.last_error)
+            log.warning("outbox %s failed after %s attempts: %s", row.id, attempts, description)
         else:
-            row.status = "pending"
-            row.next_attempt_at = utcnow() + timedelta(
-                seconds=backoff_seconds(
-                    row.attempts, self.config["ALERT_RETRY_BASE_SECONDS"], self.config["ALERT_RETRY_MAX_SECONDS"]
-                )
+            delay = backoff_seconds(
+                attempts, self.config["ALERT_RETRY_BASE_SECONDS"], self.config["ALERT_RETRY_MAX_SECONDS"]
+            )
+            self._update(
+                [row.id],
+                status="pending",
+                attempts=attempts,
+                last_error=description,
+                claimed_by=None,
+                next_attempt_at=utcnow() + timedelta(seconds=delay),
             )
             self.tally.retried += 1
         db.session.commit()
+        self._relaxed_durability()
 
-    def _outage(self, rows: list[OutboxMessage], error: BaseException) -> None:
+    def _outage(self, rows, error: BaseException) -> None:
         """The mail server cannot be reached: not the messages' fault, so no attempt is
         used up; they wait with the worker, which backs off while the outage lasts."""
         self._outages += 1
@@ -193,14 +273,12 @@ class Worker:
         log.warning("mail server unreachable (%s); retrying in %.1f s", _describe(error), delay)
         self._release(rows, delay=delay, error=f"mail server unreachable: {_describe(error)}")
 
-    def _release(self, rows: list[OutboxMessage], delay: float, error: str | None) -> None:
-        when = utcnow() + timedelta(seconds=delay)
-        for row in rows:
-            row.status = "pending"
-            row.claimed_by = None
-            row.next_attempt_at = when
+    def _release(self, rows, delay: float, error: str | None) -> None:
+        if rows:
+            values = {"status": "pending", "claimed_by": None, "next_attempt_at": utcnow() + timedelta(seconds=delay)}
             if error:
-                row.last_error = error[:500]
+                values["last_error"] = error[:500]
+            self._update([row.id for row in rows], **values)
         db.session.commit()
         self.tally.released += len(rows)
 
