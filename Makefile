@@ -37,8 +37,11 @@ run: $(VENV)/.runtime-installed
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# Trace-engine timings on a 1,000,000-lot plant (built once in instance/bench/, then reused);
-# PostgreSQL too when BENCH_DATABASE_URL is set. Not part of `make test`.
+# Trace-engine timings on a 1,000,000-lot plant (built once in instance/bench/, then reused),
+# the incident PDF report, and alert email throughput/latency (one `flask alerts worker` and a
+# local SMTP server, on a fresh database of its own: the BENCH_DATABASE_URL database name +
+# "_alerts" on PostgreSQL); PostgreSQL too when BENCH_DATABASE_URL is set. One part only:
+# make bench BENCH_ARGS="--only trace|report|alerts". Not part of `make test`.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

@@ -56,6 +56,9 @@ class Config:
     # A claimed row not reported back within the lease (its worker died) is taken again.
     ALERT_LEASE_SECONDS = float(os.environ.get("ALERT_LEASE_SECONDS", "300"))
     ALERT_POLL_SECONDS = float(os.environ.get("ALERT_POLL_SECONDS", "0.5"))
+    # Sent messages are recorded in groups of this many (or every 0.1 s): a worker that
+    # crashes may send up to this many again (same Message-IDs).
+    ALERT_MARK_EVERY = int(os.environ.get("ALERT_MARK_EVERY", "10"))
     ALERT_DUE_SOON_DAYS = int(os.environ.get("ALERT_DUE_SOON_DAYS", "3"))
     ALERT_DUE_CHECK_SECONDS = float(os.environ.get("ALERT_DUE_CHECK_SECONDS", "60"))
 

@@ -1,13 +1,13 @@
 """`python -m bench`: build or reuse plant-1M on SQLite (and PostgreSQL with
-BENCH_DATABASE_URL), time the trace engine and the incident PDF report, print a table,
-merge results.json."""
+BENCH_DATABASE_URL), time the trace engine, the incident PDF report and the alert email
+worker (throughput and commit -> delivered latency), print a table, merge results.json."""
 
 import argparse
 import gc
 import sys
 import time
 
-from . import bound, database, report, results, trace
+from . import alerts, bound, database, report, results, trace
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -16,7 +16,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lots", type=int, default=1_000_000, help="plant size (default 1,000,000)")
     parser.add_argument("--repeats", type=int, default=9, help="timed calls per case")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the database even if complete")
-    parser.add_argument("--only", choices=("trace", "report"), help="run one part (default: both)")
+    parser.add_argument("--only", choices=("trace", "report", "alerts"), help="run one part (default: all)")
     return parser.parse_args(argv)
 
 
@@ -41,8 +41,10 @@ def engines(chosen: list[str] | None, lots: int) -> list[tuple[str, str]]:
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     table, new_entries = [], []
-    # The report bench has its own small database, so `--only report` never builds plant-1M.
-    for name, url in engines(args.engine, args.lots) if args.only != "report" else []:
+    wanted = {args.only} if args.only else {"trace", "report", "alerts"}
+    # The report and alerts benches have small databases of their own, so `--only report`
+    # and `--only alerts` never build plant-1M.
+    for name, url in engines(args.engine, args.lots) if "trace" in wanted else []:
         log(f"{name}: {url}")
         database.prepare(url, args.lots, args.rebuild, log)
         app = database.make_app(url)
@@ -62,12 +64,18 @@ def main(argv: list[str]) -> None:
         gc.unfreeze()
         table += results.rows(name, measures)
         new_entries += results.entries(name, measures)
-    if args.only != "trace":
+    if "report" in wanted:
         log(f"incident report: {report.url()}")
         new_entries.append(report.run(10, log))
+    alert_entries = alerts.run(engines(args.engine, args.lots), log) if "alerts" in wanted else []
+    new_entries += alert_entries
     print()
     if table:
         results.print_table(table)
+    if alert_entries:
+        if table:
+            print()
+        results.print_table(results.alert_rows(alert_entries), results.ALERT_COLUMNS)
     path = database.BENCH_DIR / "results.json"
     results.merge(path, new_entries)
     print(f"\nWritten to {path}")

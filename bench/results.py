@@ -7,6 +7,7 @@ from .trace import Measure, summary
 
 TARGETS_MS = {"forward trace": 50.0, "backward trace": 20.0, "incident report": 300.0}
 COLUMNS = ("engine", "query", "cases", "lots reached", "consignees", "median ms", "p95 ms", "bound ms", "ratio", "SQL")
+ALERT_COLUMNS = ("engine", "alert emails", "messages", "per s", "median ms", "p95 ms", "max ms", "missing", "repeats")
 
 
 def rows(engine: str, measures: list[Measure]) -> list[tuple]:
@@ -30,9 +31,34 @@ def rows(engine: str, measures: list[Measure]) -> list[tuple]:
     return out
 
 
-def print_table(table: list[tuple]) -> None:
-    widths = [max(len(str(v)) for v in column) for column in zip(COLUMNS, *table, strict=True)]
-    for line in (COLUMNS, tuple("-" * w for w in widths), *table):
+def alert_rows(entries_: list[dict]) -> list[tuple]:
+    """The alert bench's entries (throughput, latency) as table rows."""
+    out = []
+    for e in entries_:
+        if e["name"] == "alert throughput":
+            per_s = f"{e['per_s']:,} (steady {e['steady_per_s']:,})" if e.get("steady_per_s") else f"{e['per_s']:,}"
+            row = (e["engine"], "throughput", f"{e['messages']:,}", per_s, "", "", "", e["missing"], e["duplicates"])
+            out.append(row)
+        elif e["name"] == "alert latency":
+            out.append(
+                (
+                    e["engine"],
+                    f"commit -> delivered ({e['rate_per_s']}/s)",
+                    f"{e['count']:,}",
+                    "",
+                    e["median_ms"],
+                    e["p95_ms"],
+                    e["max_ms"],
+                    e["missing"],
+                    e["duplicates"],
+                )
+            )
+    return out
+
+
+def print_table(table: list[tuple], columns: tuple[str, ...] = COLUMNS) -> None:
+    widths = [max(len(str(v)) for v in column) for column in zip(columns, *table, strict=True)]
+    for line in (columns, tuple("-" * w for w in widths), *table):
         print("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)))
 
 
@@ -64,12 +90,28 @@ def merge(path: Path, new: list[dict]) -> None:
 
 def missed_targets(entries_: list[dict]) -> list[str]:
     """Targets: forward trace + consignees <= 50 ms and <= 3x the bound; backward <= 20 ms;
-    the incident report (500 lots, 50 actions) <= 300 ms."""
+    the incident report (500 lots, 50 actions) <= 300 ms; alert emails >= 200/s with one
+    worker and commit -> delivered p95 <= 2 s, each message delivered exactly once."""
     missed = []
     for e in entries_:
+        if e["name"] in ("alert throughput", "alert latency"):
+            missed += _alert_missed(e)
+            continue
         target = TARGETS_MS.get(e["name"])
         if target and e["median_ms"] > target:
             missed.append(f"{e['engine']} {e['name']}: median {e['median_ms']} ms > {target} ms")
         if e["name"] == "forward trace" and e.get("ratio") and e["ratio"] > 3:
             missed.append(f"{e['engine']} {e['name']}: {e['ratio']}x the bound > 3x")
+    return missed
+
+
+def _alert_missed(e: dict) -> list[str]:
+    missed = []
+    where = f"{e['engine']} {e['name']}"
+    if e["name"] == "alert throughput" and e["per_s"] < e["target_per_s"]:
+        missed.append(f"{where}: {e['per_s']}/s < {e['target_per_s']}/s")
+    if e["name"] == "alert latency" and (e["p95_ms"] is None or e["p95_ms"] > e["target_p95_ms"]):
+        missed.append(f"{where}: p95 {e['p95_ms']} ms > {e['target_p95_ms']} ms")
+    if e["missing"] or e["duplicates"]:
+        missed.append(f"{where}: {e['missing']} messages missing, {e['duplicates']} delivered twice")
     return missed
