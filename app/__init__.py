@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from .imports import bp as imports_bp
     from .incidents import bp as incidents_bp
     from .main import bp as main_bp
+    from .recalls import bp as recalls_bp
     from .trace import bp as trace_bp
 
     app.register_blueprint(main_bp)
@@ -84,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(trace_bp, url_prefix="/lots")
     app.register_blueprint(incidents_bp, url_prefix="/incidents")
     app.register_blueprint(capa_bp, url_prefix="/actions")
+    app.register_blueprint(recalls_bp, url_prefix="/recalls")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(alerts_bp, url_prefix="/alerts")
 

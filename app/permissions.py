@@ -35,6 +35,9 @@ class Permission(StrEnum):
     INCIDENT_EDIT = "incident.edit"
     ACTION_VIEW = "action.view"
     ACTION_CREATE = "action.create"
+    RECALL_VIEW = "recall.view"
+    RECALL_PROPOSE = "recall.propose"
+    RECALL_MANAGE = "recall.manage"  # notices, responses, effectiveness
     ALERTS_VIEW = "alerts.view"
     ALERTS_MANAGE = "alerts.manage"
 
@@ -47,12 +50,16 @@ _EVERYONE = {
     Permission.INCIDENT_VIEW,
     Permission.ACTION_VIEW,
     Permission.ALERTS_VIEW,
+    Permission.RECALL_VIEW,
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "sales": frozenset(_EVERYONE | {Permission.COMPLAINT_CREATE, Permission.COMPLAINT_EDIT}),
-    "production": frozenset(_EVERYONE | {Permission.LOTS_IMPORT, Permission.ACTION_CREATE, Permission.INCIDENT_EDIT}),
-    "marketing": frozenset(_EVERYONE),
+    "production": frozenset(
+        _EVERYONE
+        | {Permission.LOTS_IMPORT, Permission.ACTION_CREATE, Permission.INCIDENT_EDIT, Permission.RECALL_PROPOSE}
+    ),
+    "marketing": frozenset(_EVERYONE | {Permission.RECALL_PROPOSE, Permission.RECALL_MANAGE}),
     "admin": frozenset(
         _EVERYONE
         | {
@@ -61,6 +68,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.AUDIT_VIEW,
             Permission.LOTS_IMPORT,
             Permission.ALERTS_MANAGE,
+            Permission.RECALL_MANAGE,
         }
     ),
 }

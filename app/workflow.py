@@ -22,6 +22,7 @@ class Transition:
     triggers: tuple[str, ...] = ()  # events raised when the move is made
     style: str = "primary"  # Bootstrap button colour
     confirm: str = ""  # question asked before an irreversible move
+    manual: bool = True  # False: made only by a service as part of a larger step (no button)
 
     def allows(self, user, record=None) -> bool:
         """True if one of the user's roles may make this move. The pseudo-role "owner"
@@ -50,7 +51,7 @@ class Workflow:
 
     def available(self, state: str, user, record=None) -> list[Transition]:
         """The moves this user may make from `state` (the buttons to show)."""
-        return [t for t in self.from_state(state) if t.allows(user, record)]
+        return [t for t in self.from_state(state) if t.manual and t.allows(user, record)]
 
     def check(self, state: str, name: str, user, record=None) -> Transition:
         """Return the transition if `user` may make it from `state`, else raise."""
@@ -195,6 +196,15 @@ LOT = Workflow(
             style="outline-danger",
             confirm="Record these lots as destroyed? This cannot be undone.",
         ),
+        Transition(
+            "recall",
+            "Mark recalled",
+            sources=("released", "on_hold"),
+            target="recalled",
+            roles=frozenset({"marketing", "admin"}),
+            required=("reason",),
+            manual=False,  # only by the signed approval of a recall
+        ),
     ),
 )
 
@@ -319,4 +329,93 @@ ACTION = Workflow(
     ),
 )
 
-WORKFLOWS = {w.record_type: w for w in (COMPLAINT, LOT, INCIDENT, ACTION)}
+RECALL = Workflow(
+    record_type="recall",
+    initial="proposed",
+    states={
+        "proposed": "Proposed",
+        "approved": "Approved",
+        "notifying": "Notifying",
+        "in_progress": "In progress",
+        "completed": "Completed",
+        "terminated": "Terminated",
+        "cancelled": "Not approved",
+    },
+    state_styles={
+        "proposed": "warning",
+        "approved": "primary",
+        "notifying": "danger",
+        "in_progress": "info",
+        "completed": "success",
+        "terminated": "dark",
+        "cancelled": "secondary",
+    },
+    transitions=(
+        Transition(
+            "approve",
+            "Approve recall",
+            sources=("proposed",),
+            target="approved",
+            roles=frozenset({"marketing", "admin"}),
+            signature="approved",
+            triggers=("recall.approved",),
+            style="danger",
+            confirm="Approve this recall? Its lots are marked recalled and the consignee list is built.",
+        ),
+        Transition(
+            "cancel",
+            "Do not recall",
+            sources=("proposed",),
+            target="cancelled",
+            roles=frozenset({"marketing", "admin", "production"}),
+            required=("termination_note",),
+            style="outline-secondary",
+            confirm="Close this proposal without a recall?",
+        ),
+        Transition(
+            "notify",
+            "Start notifying",
+            sources=("approved",),
+            target="notifying",
+            roles=frozenset({"marketing", "admin"}),
+            manual=False,  # made by sending the first notices
+        ),
+        Transition(
+            "progress",
+            "Notices done: follow up",
+            sources=("notifying",),
+            target="in_progress",
+            roles=frozenset({"marketing", "admin"}),
+        ),
+        Transition(
+            "complete",
+            "Complete",
+            sources=("in_progress",),
+            target="completed",
+            roles=frozenset({"marketing", "admin"}),
+            required=("completion_note",),
+            style="success",
+        ),
+        Transition(
+            "reopen",
+            "Back to in progress",
+            sources=("completed",),
+            target="in_progress",
+            roles=frozenset({"marketing", "admin"}),
+            style="outline-secondary",
+        ),
+        Transition(
+            "terminate",
+            "Terminate recall",
+            sources=("completed",),
+            target="terminated",
+            roles=frozenset({"marketing", "admin"}),
+            required=("termination_note",),
+            signature="approved",
+            style="dark",
+            confirm="Terminate this recall? Response links stop working; this is signed and final.",
+        ),
+    ),
+)
+
+WORKFLOWS = {w.record_type: w for w in (COMPLAINT, LOT, INCIDENT, ACTION, RECALL)}

@@ -82,6 +82,11 @@ MATRIX = {
     "incidents.link": ("POST", "/incidents/{incident}/complaints", only("production", 422)),
     "incidents.trace": ("POST", "/incidents/{incident}/trace", only("production", 422)),
     "incidents.hold": ("POST", "/incidents/{incident}/hold", only("production", 422)),
+    "recalls.list": ("GET", "/recalls/", EVERYONE),
+    "recalls.propose": ("GET", "/recalls/propose?incident={incident}", {**only("production"), "marketing": 200}),
+    "recalls.detail": ("GET", "/recalls/{recall}", EVERYONE),
+    # Proposed by another marketing user: any other marketing user or an admin may open the approval.
+    "recalls.transition": ("GET", "/recalls/{recall}/do/approve", {**only("marketing"), "admin": 200}),
     # No file sent: the roles that may attach get past the permission check to the 422.
     "attachments.upload": (
         "POST",
@@ -134,6 +139,27 @@ def _make_mail():
     return mail
 
 
+def _make_recall(proposer, lot):
+    from app.recalls import services as recalls
+
+    data = dict(
+        title="Plastic in crisps",
+        reason="Hard plastic found.",
+        hazard="Sharp plastic.",
+        classification="II",
+        depth="retail",
+        public_warning=False,
+        effectiveness_level="C",
+        effectiveness_percent=None,
+        remedy="refund",
+        instructions="Return the stock.",
+        estimated_completion=None,
+    )
+    recall = recalls.propose(factories.make_incident(), data, [lot.id], proposer)
+    db.session.commit()
+    return recall
+
+
 def test_matrix_covers_every_route(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNGUARDED
     assert endpoints - MATRIX.keys() == set(), "add the new routes to MATRIX"
@@ -153,6 +179,7 @@ def test_role_route_matrix(app, login_as, endpoint, role):
     alert = _make_alert(other) if "{alert" in template else None
     rule = _make_rule() if "{rule" in template else None
     mail = _make_mail() if "{mail" in template else None
+    recall = _make_recall(other, lot) if "{recall" in template else None
     url = template.format(
         complaint=complaint.id,
         user=other.id,
@@ -166,6 +193,7 @@ def test_role_route_matrix(app, login_as, endpoint, role):
         alert=getattr(alert, "id", None),
         rule=getattr(rule, "id", None),
         mail=getattr(mail, "id", None),
+        recall=getattr(recall, "id", None),
     )
     client = app.test_client() if role == "anonymous" else login_as(role)
     response = client.open(url, method=method)

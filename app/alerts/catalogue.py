@@ -185,6 +185,61 @@ def action_overdue(a, days: int | None = None, **_) -> Described:
     return _action(a, f"Action {a.reference} is {late} (was due {a.due_date})", high=True)
 
 
+def _recall(r, title: str, high: bool = True, text: str | None = None) -> Described:
+    return Described(
+        title=title,
+        endpoint="recalls.detail",
+        url_values={"recall_id": r.id},
+        record_type="recall",
+        record_id=r.id,
+        high_priority=high,
+        assignee_id=r.proposed_by_id,
+        facts=[
+            ("Incident", f"{r.incident.reference} {r.incident.title}"),
+            ("Classification", f"Class {r.classification}"),
+            ("Depth", r.depth),
+            ("Remedy", r.remedy),
+            ("Proposed by", r.proposed_by.name),
+        ],
+        text=text,
+    )
+
+
+def recall_proposed(r, **_) -> Described:
+    return _recall(
+        r,
+        f"Recall {r.reference} proposed (Class {r.classification}): {r.title} — approval needed",
+        text=_clip(r.hazard),
+    )
+
+
+def recall_approved(r, **_) -> Described:
+    approver = r.approved_by.name if r.approved_by else "–"
+    return _recall(
+        r,
+        f"Recall {r.reference} APPROVED (Class {r.classification}): {r.title}",
+        text=f"Approved by {approver}. {r.instructions}",
+    )
+
+
+def recall_response(notice, **_) -> Described:
+    r = notice.recall
+    described = _recall(
+        r,
+        f"Recall {r.reference}: {notice.consignee.name} responded",
+        high=bool(notice.distributed_further),
+        text=_clip(notice.response_comment),
+    )
+    described.facts = [
+        ("Consignee", notice.consignee.name),
+        ("On hand", notice.quantity_on_hand),
+        ("Returned", notice.quantity_returned),
+        ("Destroyed", notice.quantity_destroyed),
+        ("Distributed further", "YES" if notice.distributed_further else "no"),
+    ]
+    return described
+
+
 EVENTS: dict[str, EventSpec] = {
     spec.name: spec
     for spec in (
@@ -232,6 +287,27 @@ EVENTS: dict[str, EventSpec] = {
             "Action due soon",
             "An open action is due within ALERT_DUE_SOON_DAYS days (checked by the worker, once a day).",
             action_due_soon,
+            has_assignee=True,
+        ),
+        EventSpec(
+            "recall.proposed",
+            "Recall proposed",
+            "A recall was proposed and waits for a second person's signed approval (the proposer is the assignee).",
+            recall_proposed,
+            has_assignee=True,
+        ),
+        EventSpec(
+            "recall.approved",
+            "Recall approved",
+            "A recall was approved: its lots are recalled and notices can go out (the proposer is the assignee).",
+            recall_approved,
+            has_assignee=True,
+        ),
+        EventSpec(
+            "recall.response_received",
+            "Consignee response received",
+            "A consignee answered a recall notice (high priority when they distributed further).",
+            recall_response,
             has_assignee=True,
         ),
         EventSpec(

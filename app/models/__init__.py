@@ -10,11 +10,31 @@ from .customer import CUSTOMER_KINDS, Customer
 from .incident import DECISIONS, FISHBONE, Incident, IncidentComplaint, IncidentLot, IncidentWhy
 from .lot import LOT_KINDS, ComplaintLot, Lot, LotInput, Shipment
 from .product import PRODUCT_KINDS, Product
+from .recall import (
+    CLASSIFICATIONS,
+    DEPTHS,
+    EFFECTIVENESS_LEVELS,
+    NOTICE_METHODS,
+    REMEDIES,
+    Recall,
+    RecallLot,
+    RecallNotice,
+    RecallNoticeLine,
+)
 from .sequence import ReferenceCounter
 from .signature import MEANINGS, Signature
 from .user import AnonymousUser, User, UserRole
 
 __all__ = [
+    "CLASSIFICATIONS",
+    "DEPTHS",
+    "EFFECTIVENESS_LEVELS",
+    "NOTICE_METHODS",
+    "REMEDIES",
+    "Recall",
+    "RecallLot",
+    "RecallNotice",
+    "RecallNoticeLine",
     "OUTBOX_STATUSES",
     "Alert",
     "AlertMark",

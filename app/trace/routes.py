@@ -32,7 +32,7 @@ def _ids_from_args(name: str) -> list[int]:
 
 
 def _status_form(back: str) -> StatusForm | None:
-    moves = [t for t in LOT.transitions if t.allows(current_user)]
+    moves = [t for t in LOT.transitions if t.manual and t.allows(current_user)]
     if not moves:
         return None
     form = StatusForm(back=back)
@@ -141,10 +141,11 @@ def export():
 @bp.route("/status", methods=["POST"])
 @permission_required(Permission.LOTS_VIEW)
 def status():
-    if not any(t.allows(current_user) for t in LOT.transitions):
+    manual = [t for t in LOT.transitions if t.manual]  # "recall" only by a signed recall approval
+    if not any(t.allows(current_user) for t in manual):
         abort(403)
     form = StatusForm()
-    form.move.choices = [(t.name, t.label) for t in LOT.transitions]
+    form.move.choices = [(t.name, t.label) for t in manual]
     back = (
         form.back.data
         if form.back.data and form.back.data.startswith("/") and not form.back.data.startswith("//")

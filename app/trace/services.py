@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 
 from .. import events
 from ..audit import services as audit
-from ..errors import ValidationError
+from ..errors import NotAllowed, ValidationError
 from ..extensions import db
 from ..models import Complaint, ComplaintLot, Lot
 from ..models.types import utcnow
@@ -30,13 +30,18 @@ class StatusChange:
         return text
 
 
-def change_status(lots: list[int] | sa.Select, name: str, reason: str, actor) -> StatusChange:
+def change_status(
+    lots: list[int] | sa.Select, name: str, reason: str, actor, *, as_part_of: str | None = None
+) -> StatusChange:
     """Move the chosen lots (ids, or a SELECT of ids such as a whole trace) in one transaction.
 
     Lots not in a state the move starts from are skipped and counted; every moved lot gets
-    its own audit event.
+    its own audit event. Moves without a button (recall) are refused unless a service makes
+    them `as_part_of` a larger step (the signed approval of a recall).
     """
     transition = LOT.check(LOT.sources_any(name), name, actor)
+    if not transition.manual and not as_part_of:
+        raise NotAllowed(f"Lots are marked “{transition.label.lower()}” only through a recall's signed approval.")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Give the reason for this change.", {"reason": ["Give the reason."]})

@@ -1,0 +1,161 @@
+"""Recall pages: thin views over services.py and queries.py."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..audit.services import events_for
+from ..errors import DomainError
+from ..extensions import db
+from ..incidents.services import complaints_of
+from ..models import CLASSIFICATIONS, DEPTHS, EFFECTIVENESS_LEVELS, MEANINGS, REMEDIES, Incident, Recall
+from ..models.types import utcnow
+from ..permissions import Permission, permission_required
+from ..signatures.services import SignatureRefused, record_refusal, signatures_for
+from ..web.csv_export import csv_response
+from ..web.filters import FilterParser
+from ..web.forms import apply_domain_errors
+from ..workflow import RECALL
+from . import bp, queries, services
+from .forms import TRANSITION_FORMS, ProposeForm, lot_codes
+
+LABELS = {
+    "classifications": CLASSIFICATIONS,
+    "depths": DEPTHS,
+    "levels": EFFECTIVENESS_LEVELS,
+    "remedies": REMEDIES,
+}
+
+
+@bp.route("/", endpoint="list")
+@permission_required(Permission.RECALL_VIEW)
+def list_recalls():
+    filters = queries.RecallFilters.from_args(request.args)
+    if request.args.get("format") == "csv":
+        rows = queries.csv_rows(filters.statement())
+        return csv_response(f"recalls-{utcnow():%Y%m%d-%H%M}.csv", queries.CSV_HEADER, rows)
+    page = db.paginate(
+        filters.statement(),
+        page=FilterParser(request.args).page(),
+        per_page=current_app.config["PER_PAGE"],
+        max_per_page=100,
+        error_out=False,
+    )
+    for message in filters.errors:
+        flash(message, "warning")
+    counts = queries.lot_counts(r.id for r in page.items)
+    return render_template("recalls/list.html", page=page, filters=filters, counts=counts, **LABELS)
+
+
+def _roots_and_scope(form: ProposeForm) -> tuple[list[int], list[int] | None] | None:
+    """Root lot ids and the chosen scope (None: the whole forward trace), or None after
+    putting the unknown codes on the form."""
+    roots, unknown = queries.lots_by_code(lot_codes(form.root_lots.data))
+    if unknown:
+        form.root_lots.errors.append(f"No lot has the code: {', '.join(unknown[:20])}.")
+    excluded, unknown_excluded = queries.lots_by_code(lot_codes(form.exclude_lots.data))
+    if unknown_excluded:
+        form.exclude_lots.errors.append(f"No lot has the code: {', '.join(unknown_excluded[:20])}.")
+    if unknown or unknown_excluded:
+        flash("Some lot codes are not known; correct them and propose again.", "danger")
+        return None
+    if not excluded:
+        return roots, None
+    left_out = set(excluded) - set(roots)  # roots are always kept
+    return roots, [i for i in services.scope_for(roots) if i not in left_out]
+
+
+@bp.route("/propose", methods=["GET", "POST"])
+@permission_required(Permission.RECALL_PROPOSE)
+def propose():
+    incident_id = request.args.get("incident", type=int)
+    if not incident_id:
+        abort(404)
+    incident = db.get_or_404(Incident, incident_id)
+    form = ProposeForm()
+    if request.method == "GET":
+        form.title.data = incident.title
+        form.reason.data = incident.decision_reason or incident.root_cause
+        form.classification.data = "II"
+        form.effectiveness_level.data = "C"
+        codes = queries.default_root_codes(incident, [c.id for c in complaints_of(incident)])
+        form.root_lots.data = "\n".join(codes)
+        if incident.status in services.CLOSED_INCIDENT_STATES:
+            flash(f"Incident {incident.reference} is closed; a recall needs an open incident.", "warning")
+    if form.validate_on_submit() and (chosen := _roots_and_scope(form)):
+        roots, scope = chosen
+        data = {name: getattr(form, name).data for name in services.FIELDS}
+        try:
+            recall = services.propose(incident, data, roots, current_user, scope_lot_ids=scope)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                raise
+            apply_domain_errors(form, error)
+        else:
+            flash(f"Recall {recall.reference} proposed; it needs a second person's signed approval.", "success")
+            return redirect(url_for("recalls.detail", recall_id=recall.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("recalls/form.html", form=form, incident=incident), status
+
+
+@bp.route("/<int:recall_id>")
+@permission_required(Permission.RECALL_VIEW)
+def detail(recall_id: int):
+    recall = db.get_or_404(Recall, recall_id)
+    notices, shipped = queries.notice_summary(recall)
+    return render_template(
+        "recalls/detail.html",
+        recall=recall,
+        scope=queries.scope(recall),
+        scope_rows=queries.SCOPE_ROWS,
+        notices=notices,
+        shipped=shipped,
+        signatures=signatures_for("recall", [recall.id]),
+        timeline=events_for("recall", recall.id),
+        field_labels=services.FIELD_LABELS,
+        transitions=RECALL.available(recall.status, current_user),
+        MEANINGS=MEANINGS,
+        **LABELS,
+    )
+
+
+@bp.route("/<int:recall_id>/do/<name>", methods=["GET", "POST"])
+@permission_required(Permission.RECALL_VIEW)
+def transition(recall_id: int, name: str):
+    recall = db.get_or_404(Recall, recall_id)
+    if name not in TRANSITION_FORMS:
+        abort(404)
+    move = RECALL.check(recall.status, name, current_user)  # 403 / 409 before any form
+    form = TRANSITION_FORMS[name]()
+    if request.method == "GET" and move.signature:
+        form.meaning.data = move.signature
+    status = 422 if request.method == "POST" else 200
+    if form.validate_on_submit():
+        password = getattr(form, "password", None)
+        try:
+            services.apply_transition(recall, name, form.to_data(), current_user, password and password.data)
+            db.session.commit()
+        except SignatureRefused as error:
+            db.session.rollback()
+            record_refusal("recall", recall.id, recall.reference, name, current_user)
+            db.session.commit()
+            apply_domain_errors(form, error)
+            status = error.status_code
+        except StaleDataError:
+            db.session.rollback()
+            flash("Someone else changed this recall meanwhile; check it and try again.", "warning")
+            return redirect(url_for("recalls.detail", recall_id=recall_id))
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                raise
+            apply_domain_errors(form, error)
+            status = error.status_code
+        else:
+            label = RECALL.label(recall.status).lower()
+            flash(f"{recall.reference}: {move.label.lower()} done — now {label}.", "success")
+            return redirect(url_for("recalls.detail", recall_id=recall.id))
+    recall = db.get_or_404(Recall, recall_id)
+    return render_template("recalls/transition.html", recall=recall, form=form, move=move), status
