@@ -36,6 +36,7 @@ class Config:
     PORT = int(os.environ.get("PORT", "5000"))
     BASE_URL = os.environ.get("LOTLINE_BASE_URL", f"http://127.0.0.1:{PORT}")
     DEFAULT_TIMEZONE = os.environ.get("LOTLINE_TIMEZONE", "UTC")
+    COMPANY_NAME = os.environ.get("LOTLINE_COMPANY_NAME", "Lotline Demo Foods Ltd")  # on recall letters
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
