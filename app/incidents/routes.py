@@ -15,10 +15,11 @@ from ..models import DECISIONS, FISHBONE, MEANINGS, Complaint, Incident
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..reports import build_incident_report
-from ..signatures.services import SignatureRefused, record_refusal, signatures_for
+from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import MAX_ID, FilterParser
 from ..web.forms import apply_domain_errors, warn_stale
+from ..web.transitions import submit_transition
 from ..workflow import INCIDENT
 from . import bp, clusters, queries, scope, services
 from .forms import TRANSITION_FORMS, EditIncidentForm, HoldForm, IncidentForm, LinkForm, TraceForm
@@ -267,28 +268,22 @@ def transition(incident_id: int, name: str):
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         password = getattr(form, "password", None)
-        try:
-            services.apply_transition(incident, name, form.to_data(), current_user, password and password.data)
-            db.session.commit()
-        except SignatureRefused as error:
-            db.session.rollback()
-            record_refusal("incident", incident.id, incident.reference, name, current_user)
-            db.session.commit()
-            apply_domain_errors(form, error)
-            status = error.status_code
-        except StaleDataError:
-            db.session.rollback()
-            flash("Someone else changed this incident meanwhile; check it and try again.", "warning")
-            return redirect(url_for("incidents.detail", incident_id=incident_id))
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                raise
-            apply_domain_errors(form, error)
-            status = error.status_code
-        else:
-            label = INCIDENT.label(incident.status).lower()
-            flash(f"{incident.reference}: {move.label.lower()} done — now {label}.", "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id))
+        result = submit_transition(
+            form,
+            lambda: services.apply_transition(incident, name, form.to_data(), current_user, password and password.data),
+            record_type="incident",
+            record_id=incident.id,
+            reference=incident.reference,
+            name=name,
+            actor=current_user,
+            detail_url=url_for("incidents.detail", incident_id=incident_id),
+            kind="incident",
+            done_message=lambda: (
+                f"{incident.reference}: {move.label.lower()} done — now {INCIDENT.label(incident.status).lower()}."
+            ),
+        )
+        if not isinstance(result, int):
+            return result
+        status = result
     incident = db.get_or_404(Incident, incident_id)
     return render_template("incidents/transition.html", incident=incident, form=form, move=move), status

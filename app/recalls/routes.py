@@ -2,7 +2,6 @@
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import events_for
 from ..errors import DomainError
@@ -11,10 +10,11 @@ from ..incidents.services import complaints_of
 from ..models import CLASSIFICATIONS, DEPTHS, EFFECTIVENESS_LEVELS, MEANINGS, REMEDIES, Incident, Recall
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
-from ..signatures.services import SignatureRefused, record_refusal, signatures_for
+from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors
+from ..web.transitions import submit_transition
 from ..workflow import RECALL
 from . import bp, queries, services
 from .forms import TRANSITION_FORMS, ProposeForm, lot_codes
@@ -134,28 +134,22 @@ def transition(recall_id: int, name: str):
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         password = getattr(form, "password", None)
-        try:
-            services.apply_transition(recall, name, form.to_data(), current_user, password and password.data)
-            db.session.commit()
-        except SignatureRefused as error:
-            db.session.rollback()
-            record_refusal("recall", recall.id, recall.reference, name, current_user)
-            db.session.commit()
-            apply_domain_errors(form, error)
-            status = error.status_code
-        except StaleDataError:
-            db.session.rollback()
-            flash("Someone else changed this recall meanwhile; check it and try again.", "warning")
-            return redirect(url_for("recalls.detail", recall_id=recall_id))
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                raise
-            apply_domain_errors(form, error)
-            status = error.status_code
-        else:
-            label = RECALL.label(recall.status).lower()
-            flash(f"{recall.reference}: {move.label.lower()} done — now {label}.", "success")
-            return redirect(url_for("recalls.detail", recall_id=recall.id))
+        result = submit_transition(
+            form,
+            lambda: services.apply_transition(recall, name, form.to_data(), current_user, password and password.data),
+            record_type="recall",
+            record_id=recall.id,
+            reference=recall.reference,
+            name=name,
+            actor=current_user,
+            detail_url=url_for("recalls.detail", recall_id=recall_id),
+            kind="recall",
+            done_message=lambda: (
+                f"{recall.reference}: {move.label.lower()} done — now {RECALL.label(recall.status).lower()}."
+            ),
+        )
+        if not isinstance(result, int):
+            return result
+        status = result
     recall = db.get_or_404(Recall, recall_id)
     return render_template("recalls/transition.html", recall=recall, form=form, move=move), status
