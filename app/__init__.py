@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from .incidents import bp as incidents_bp
     from .main import bp as main_bp
     from .recalls import bp as recalls_bp
+    from .respond import bp as respond_bp
     from .trace import bp as trace_bp
 
     app.register_blueprint(main_bp)
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents_bp, url_prefix="/incidents")
     app.register_blueprint(capa_bp, url_prefix="/actions")
     app.register_blueprint(recalls_bp, url_prefix="/recalls")
+    app.register_blueprint(respond_bp, url_prefix="/respond")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(alerts_bp, url_prefix="/alerts")
 

@@ -30,6 +30,10 @@ DATA = dict(
 
 @pytest.fixture
 def plant(app):
+    return make_plant()
+
+
+def make_plant() -> dict:
     """raw → finished A, B; A shipped to two consignees, B to one; an unrelated lot C."""
     raw = factories.make_lot(code="RAW-1", kind="raw")
     a = factories.make_lot(code="FIN-A")

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("recalls", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import notices, routes  # noqa: E402,F401  (notices registers the letter attachment)

@@ -1,0 +1,27 @@
+"""The response form a consignee fills in (their own words are only ever shown as text)."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from ..recalls.responses import COMMENT_LIMIT, NAME_LIMIT
+from ..web.forms import strip
+
+QUANTITY_HELP = "In the unit shown beside each lot; 0 if none."
+
+
+class ResponseForm(FlaskForm):
+    confirm_receipt = BooleanField("We received this recall notice", validators=[InputRequired("Tick the box.")])
+    quantity_on_hand = StringField("Quantity still on hand", filters=[strip], description=QUANTITY_HELP)
+    quantity_returned = StringField("Quantity returned to the supplier", filters=[strip], description=QUANTITY_HELP)
+    quantity_destroyed = StringField("Quantity destroyed", filters=[strip], description=QUANTITY_HELP)
+    distributed_further = RadioField(
+        "Did you pass any of it on to others?",
+        choices=[("no", "No"), ("yes", "Yes — we passed the notice on to them")],
+        validate_choice=False,  # the service names the error in words
+    )
+    response_by = StringField("Your name", filters=[strip], validators=[Length(max=NAME_LIMIT)])
+    response_comment = TextAreaField("Comment (optional)", filters=[strip], validators=[Length(max=COMMENT_LIMIT)])
+
+    def to_data(self) -> dict:
+        return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}

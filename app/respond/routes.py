@@ -1,0 +1,75 @@
+"""GET shows the notice and the form; POST records the answer once. Wrong, forged, expired
+(recall terminated) and used links all get the same kind of plain page, never a stack trace."""
+
+from flask import current_app, render_template
+from flask_login import current_user
+
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..models import RecallNotice
+from ..recalls import tokens
+from ..recalls.letter import heading, letter_lines
+from ..recalls.responses import AlreadyAnswered, record_response
+from ..recalls.services import accepts_responses
+from ..web.forms import apply_domain_errors
+from . import bp
+from .forms import ResponseForm
+
+
+def _limit() -> str:
+    return current_app.config["RESPONSE_RATE_LIMIT"]
+
+
+def _notice_for(token: str) -> RecallNotice | None:
+    parts = tokens.split(token)
+    if parts is None:
+        return None
+    nonce, mac = parts
+    notice = db.session.scalar(db.select(RecallNotice).where(RecallNotice.token_nonce == nonce))
+    if notice is None or not tokens.verify(notice, mac):
+        return None
+    return notice
+
+
+def _refuse(title: str, message: str, status: int):
+    return render_template("respond/refused.html", title=title, message=message), status
+
+
+@bp.route("/<token>", methods=["GET", "POST"], endpoint="form")
+@limiter.limit(_limit)
+def respond(token: str):
+    notice = _notice_for(token)
+    if notice is None:
+        return _refuse(
+            "This link does not work",
+            "Check that you copied the whole link from the recall notice, or reply to the notice email.",
+            404,
+        )
+    recall = notice.recall
+    if not accepts_responses(recall):
+        return _refuse(
+            "This recall is closed",
+            f"Recall {recall.reference} has been terminated and no longer takes responses through this link.",
+            410,
+        )
+    context = {"notice": notice, "recall": recall, "heading": heading(recall), "lines": letter_lines(notice.id)}
+    if notice.responded_at is not None:
+        return render_template("respond/done.html", **context)
+    form = ResponseForm()
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            try:
+                # The consignee answers, not a Lotline user (even if one is signed in here).
+                record_response(notice, form.to_data(), source="link")
+                db.session.commit()
+            except AlreadyAnswered:
+                db.session.rollback()
+                return render_template("respond/done.html", **context), 409
+            except DomainError as error:
+                db.session.rollback()
+                apply_domain_errors(form, error)
+            else:
+                return render_template("respond/done.html", thanks=True, **context)
+    return render_template("respond/form.html", form=form, signed_in=current_user.is_authenticated, **context), status
