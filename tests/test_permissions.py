@@ -22,6 +22,8 @@ MATRIX = {
     "main.index": ("GET", "/", dict.fromkeys(ROLES, 302)),
     "main.home": ("GET", "/home", EVERYONE),
     "auth.login": ("GET", "/auth/login", {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}),
+    # The consignee's response page needs no login: a link that is not a token is a 404 for all.
+    "respond.form": ("GET", "/respond/not-a-token", dict.fromkeys(ROLES, 404)),
     "auth.logout": ("POST", "/auth/logout", dict.fromkeys(ROLES[1:], 302)),
     "auth.account": ("GET", "/auth/account", EVERYONE),
     "complaints.list": ("GET", "/complaints/", EVERYONE),
