@@ -11,7 +11,10 @@ QUANTITY_HELP = "In the unit shown beside each lot; 0 if none."
 
 
 class ResponseForm(FlaskForm):
-    confirm_receipt = BooleanField("We received this recall notice", validators=[InputRequired("Tick the box.")])
+    confirm_receipt = BooleanField(
+        "We received this recall notice",
+        validators=[InputRequired("Tick the box to confirm you received the recall notice.")],
+    )
     quantity_on_hand = StringField("Quantity still on hand", filters=[strip], description=QUANTITY_HELP)
     quantity_returned = StringField("Quantity returned to the supplier", filters=[strip], description=QUANTITY_HELP)
     quantity_destroyed = StringField("Quantity destroyed", filters=[strip], description=QUANTITY_HELP)
