@@ -23,10 +23,15 @@ class Transition:
     style: str = "primary"  # Bootstrap button colour
     confirm: str = ""  # question asked before an irreversible move
     manual: bool = True  # False: made only by a service as part of a larger step (no button)
+    # Four eyes: the record's attribute naming the one user who may not make this move.
+    not_by: str = ""
 
     def allows(self, user, record=None) -> bool:
         """True if one of the user's roles may make this move. The pseudo-role "owner"
-        lets the record's owner make it whatever their roles."""
+        lets the record's owner make it whatever their roles; `not_by` shuts out the
+        record's proposer (or author) from approving their own work."""
+        if self.not_by and record is not None and getattr(record, self.not_by, None) == user.id:
+            return False
         if "owner" in self.roles and record is not None and getattr(record, "owner_id", None) == user.id:
             return True
         return any(user.has_role(role) for role in self.roles if role != "owner")
@@ -359,6 +364,7 @@ RECALL = Workflow(
             roles=frozenset({"marketing", "admin"}),
             signature="approved",
             triggers=("recall.approved",),
+            not_by="proposed_by_id",
             style="danger",
             confirm="Approve this recall? Its lots are marked recalled and the consignee list is built.",
         ),

@@ -228,6 +228,8 @@ def test_approve_by_second_marketing_user(app, login_as, tree, incident, shipped
 def test_proposer_cannot_approve(app, login_as, tree, incident, shipped):
     proposer = login_as("marketing")
     recall = propose(incident, [tree["raw"]], proposer.user)
+    detail = proposer.get(f"/recalls/{recall.id}").get_data(as_text=True)
+    assert f"/recalls/{recall.id}/do/approve" not in detail  # no button for the proposer
     page = proposer.get(f"/recalls/{recall.id}/do/approve").get_data(as_text=True)
     assert "You proposed this recall" in page
     response = proposer.post(f"/recalls/{recall.id}/do/approve", data=approve_form())

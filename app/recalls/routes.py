@@ -115,7 +115,7 @@ def detail(recall_id: int):
         signatures=signatures_for("recall", [recall.id]),
         timeline=events_for("recall", recall.id),
         field_labels=services.FIELD_LABELS,
-        transitions=RECALL.available(recall.status, current_user),
+        transitions=RECALL.available(recall.status, current_user, recall),
         MEANINGS=MEANINGS,
         **LABELS,
     )
