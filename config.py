@@ -61,6 +61,7 @@ class Config:
     # crashes may send up to this many again (same Message-IDs).
     ALERT_MARK_EVERY = int(os.environ.get("ALERT_MARK_EVERY", "10"))
     ALERT_DUE_SOON_DAYS = int(os.environ.get("ALERT_DUE_SOON_DAYS", "3"))
+    ALERT_PRESS_DEADLINE_HOURS = int(os.environ.get("ALERT_PRESS_DEADLINE_HOURS", "4"))
     ALERT_DUE_CHECK_SECONDS = float(os.environ.get("ALERT_DUE_CHECK_SECONDS", "60"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

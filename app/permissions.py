@@ -38,6 +38,8 @@ class Permission(StrEnum):
     RECALL_VIEW = "recall.view"
     RECALL_PROPOSE = "recall.propose"
     RECALL_MANAGE = "recall.manage"  # notices, responses, effectiveness
+    PRESS_VIEW = "press.view"  # inquiries and statements in every state (sales sees approved words only)
+    PRESS_MANAGE = "press.manage"
     ALERTS_VIEW = "alerts.view"
     ALERTS_MANAGE = "alerts.manage"
 
@@ -57,9 +59,18 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
     "sales": frozenset(_EVERYONE | {Permission.COMPLAINT_CREATE, Permission.COMPLAINT_EDIT}),
     "production": frozenset(
         _EVERYONE
-        | {Permission.LOTS_IMPORT, Permission.ACTION_CREATE, Permission.INCIDENT_EDIT, Permission.RECALL_PROPOSE}
+        | {
+            Permission.LOTS_IMPORT,
+            Permission.ACTION_CREATE,
+            Permission.INCIDENT_EDIT,
+            Permission.RECALL_PROPOSE,
+            Permission.PRESS_VIEW,  # production checks the facts in drafts
+        }
     ),
-    "marketing": frozenset(_EVERYONE | {Permission.RECALL_PROPOSE, Permission.RECALL_MANAGE}),
+    "marketing": frozenset(
+        _EVERYONE
+        | {Permission.RECALL_PROPOSE, Permission.RECALL_MANAGE, Permission.PRESS_VIEW, Permission.PRESS_MANAGE}
+    ),
     "admin": frozenset(
         _EVERYONE
         | {
@@ -69,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.LOTS_IMPORT,
             Permission.ALERTS_MANAGE,
             Permission.RECALL_MANAGE,
+            Permission.PRESS_VIEW,
+            Permission.PRESS_MANAGE,
         }
     ),
 }

@@ -424,4 +424,96 @@ RECALL = Workflow(
     ),
 )
 
-WORKFLOWS = {w.record_type: w for w in (COMPLAINT, LOT, INCIDENT, ACTION, RECALL)}
+PR = frozenset({"marketing", "admin"})
+
+INQUIRY = Workflow(
+    record_type="inquiry",
+    initial="received",
+    states={"received": "Received", "drafting": "Drafting", "answered": "Answered", "closed": "Closed"},
+    state_styles={"received": "warning", "drafting": "info", "answered": "success", "closed": "secondary"},
+    transitions=(
+        Transition("draft", "Start drafting", sources=("received",), target="drafting", roles=PR),
+        Transition(
+            "answer",
+            "Record answer",
+            sources=("received", "drafting"),
+            target="answered",
+            roles=PR,
+            required=("answer",),
+            style="success",
+        ),
+        Transition("close", "Close", sources=("answered",), target="closed", roles=PR, style="outline-secondary"),
+        Transition(
+            "reopen", "Reopen", sources=("answered", "closed"), target="drafting", roles=PR, style="outline-secondary"
+        ),
+    ),
+)
+
+STATEMENT = Workflow(
+    record_type="statement",
+    initial="draft",
+    states={
+        "draft": "Draft",
+        "in_review": "In review",
+        "approved": "Approved",
+        "published": "Published",
+        "withdrawn": "Withdrawn",
+    },
+    state_styles={
+        "draft": "secondary",
+        "in_review": "warning",
+        "approved": "success",
+        "published": "primary",
+        "withdrawn": "dark",
+    },
+    transitions=(
+        Transition(
+            "submit",
+            "Send for approval",
+            sources=("draft",),
+            target="in_review",
+            roles=PR,
+            triggers=("statement.awaiting_approval",),
+        ),
+        Transition(
+            "return",
+            "Back to draft",
+            sources=("in_review",),
+            target="draft",
+            roles=PR,
+            required=("note",),
+            style="outline-secondary",
+        ),
+        Transition(
+            "approve",
+            "Approve statement",
+            sources=("in_review",),
+            target="approved",
+            roles=PR,
+            signature="approved",
+            not_by="author_id",  # four eyes: never the author of the version in review
+            style="success",
+            confirm="Approve this version? It becomes the words everyone uses.",
+        ),
+        Transition(
+            "publish",
+            "Record publication",
+            sources=("approved",),
+            target="published",
+            roles=PR,
+            required=("published_where",),
+        ),
+        Transition(
+            "withdraw",
+            "Withdraw",
+            sources=("draft", "in_review", "approved", "published"),
+            target="withdrawn",
+            roles=PR,
+            required=("withdrawn_reason",),
+            style="outline-danger",
+            confirm="Withdraw this statement? It stops being shown to sales.",
+        ),
+    ),
+)
+
+WORKFLOWS = {w.record_type: w for w in (COMPLAINT, LOT, INCIDENT, ACTION, RECALL, INQUIRY, STATEMENT)}

@@ -222,6 +222,36 @@ def recall_approved(r, **_) -> Described:
     )
 
 
+def statement_awaiting(st, **_) -> Described:
+    about = st.recall.reference if st.recall else (st.incident.reference if st.incident else "no record")
+    return Described(
+        title=f"Statement {st.reference} v{st.current_version} waits for approval: {st.title}",
+        endpoint="press.statement",
+        url_values={"statement_id": st.id},
+        record_type="statement",
+        record_id=st.id,
+        high_priority=bool(st.recall_id),
+        facts=[("Kind", st.kind.replace("_", " ")), ("About", about), ("Author", st.author.name)],
+        text=_clip(st.body),
+    )
+
+
+def inquiry_deadline(q, hours: int | None = None, **_) -> Described:
+    return Described(
+        title=f"Press inquiry {q.reference} from {q.outlet}: deadline in {hours} h"
+        if hours is not None
+        else f"Press inquiry {q.reference} from {q.outlet}: deadline near",
+        endpoint="press.inquiry",
+        url_values={"inquiry_id": q.id},
+        record_type="inquiry",
+        record_id=q.id,
+        high_priority=True,
+        assignee_id=q.assignee_id,
+        facts=[("Journalist", q.journalist), ("Channel", q.channel), ("Deadline", q.deadline)],
+        text=_clip(q.question),
+    )
+
+
 def recall_response(notice, **_) -> Described:
     r = notice.recall
     described = _recall(
@@ -308,6 +338,19 @@ EVENTS: dict[str, EventSpec] = {
             "Consignee response received",
             "A consignee answered a recall notice (high priority when they distributed further).",
             recall_response,
+            has_assignee=True,
+        ),
+        EventSpec(
+            "statement.awaiting_approval",
+            "Statement awaits approval",
+            "A press statement was sent for approval; a marketing user or admin who did not write it must sign.",
+            statement_awaiting,
+        ),
+        EventSpec(
+            "inquiry.deadline_near",
+            "Press deadline near",
+            "An open press inquiry's deadline is within ALERT_PRESS_DEADLINE_HOURS (checked by the worker).",
+            inquiry_deadline,
             has_assignee=True,
         ),
         EventSpec(

@@ -17,6 +17,8 @@ DEFAULT_RULES = (
     ("Recall proposals to the approvers", "recall.proposed", "marketing,admin", True, None),
     ("Approved recalls to everyone", "recall.approved", "sales,production,marketing,admin", True, None),
     ("Consignee responses to marketing", "recall.response_received", "marketing", False, None),
+    ("Statements to approve to marketing and admins", "statement.awaiting_approval", "marketing,admin", False, None),
+    ("Press deadlines to the assignee and marketing", "inquiry.deadline_near", "marketing", True, None),
     ("Action to its owner", "action.assigned", "", True, None),
     ("Action due soon to its owner", "action.due_soon", "", True, None),
     ("Overdue action to its owner and production", "action.overdue", "production", True, None),

@@ -54,8 +54,30 @@ def action_alerts(day: date) -> dict[str, int]:
     return counts
 
 
-# Each check takes the day and returns {event: how many raised}; press deadlines join later.
-TIME_CHECKS = [action_alerts]
+def press_deadline_alerts(day: date) -> dict[str, int]:
+    """Open inquiries whose deadline is within ALERT_PRESS_DEADLINE_HOURS (or passed today):
+    once per inquiry per day."""
+    from ..models import PressInquiry
+    from ..models.types import utcnow
+
+    now = utcnow()
+    until = now + timedelta(hours=current_app.config["ALERT_PRESS_DEADLINE_HOURS"])
+    condition = sa.and_(
+        PressInquiry.status.in_(("received", "drafting")),
+        PressInquiry.deadline.is_not(None),
+        PressInquiry.deadline <= until,
+        PressInquiry.deadline >= now - timedelta(days=1),
+    )
+    ids = list(db.session.scalars(sa.select(PressInquiry.id).where(condition).order_by(PressInquiry.id)))
+    fresh = mark_new("inquiry.deadline_near", "inquiry", ids, day)
+    for inquiry in db.session.scalars(sa.select(PressInquiry).where(PressInquiry.id.in_(fresh))):
+        hours = max(0, int((inquiry.deadline - now).total_seconds() // 3600))
+        events.emit("inquiry.deadline_near", inquiry, actor=None, hours=hours)
+    return {"inquiry.deadline_near": len(fresh)}
+
+
+# Each check takes the day and returns {event: how many raised}.
+TIME_CHECKS = [action_alerts, press_deadline_alerts]
 
 
 def raise_time_based_alerts(day: date | None = None) -> dict[str, int]:

@@ -9,6 +9,7 @@ from .complaint import CATEGORIES, CHANNELS, Complaint
 from .customer import CUSTOMER_KINDS, Customer
 from .incident import DECISIONS, FISHBONE, Incident, IncidentComplaint, IncidentLot, IncidentWhy
 from .lot import LOT_KINDS, ComplaintLot, Lot, LotInput, Shipment
+from .press import INQUIRY_CHANNELS, ONE_VOICE_KINDS, STATEMENT_KINDS, PressInquiry, Statement, StatementVersion
 from .product import PRODUCT_KINDS, Product
 from .recall import (
     CLASSIFICATIONS,
@@ -26,6 +27,12 @@ from .signature import MEANINGS, Signature
 from .user import AnonymousUser, User, UserRole
 
 __all__ = [
+    "INQUIRY_CHANNELS",
+    "ONE_VOICE_KINDS",
+    "STATEMENT_KINDS",
+    "PressInquiry",
+    "Statement",
+    "StatementVersion",
     "CLASSIFICATIONS",
     "DEPTHS",
     "EFFECTIVENESS_LEVELS",
