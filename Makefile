@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+# The suite runs on both cores (pytest-xdist; each worker has its own database).
+# One process: make test PYTEST_ARGS="-p no:xdist"
+PYTEST_ARGS ?= -n 2
 export FLASK_APP := wsgi.py
 
 .PHONY: run test lint format bench clean

@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from .imports import bp as imports_bp
     from .incidents import bp as incidents_bp
     from .main import bp as main_bp
+    from .press import bp as press_bp
     from .recalls import bp as recalls_bp
     from .respond import bp as respond_bp
     from .trace import bp as trace_bp
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(incidents_bp, url_prefix="/incidents")
     app.register_blueprint(capa_bp, url_prefix="/actions")
     app.register_blueprint(recalls_bp, url_prefix="/recalls")
+    app.register_blueprint(press_bp, url_prefix="/press")
     app.register_blueprint(respond_bp, url_prefix="/respond")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(alerts_bp, url_prefix="/alerts")

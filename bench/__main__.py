@@ -1,13 +1,14 @@
 """`python -m bench`: build or reuse plant-1M on SQLite (and PostgreSQL with
-BENCH_DATABASE_URL), time the trace engine, the incident PDF report and the alert email
-worker (throughput and commit -> delivered latency), print a table, merge results.json."""
+BENCH_DATABASE_URL), time the trace engine, the incident PDF report, the alert email
+worker (throughput and commit -> delivered latency), the recall report of 10,000
+consignees and a mock recall on plant-1M, print a table, merge results.json."""
 
 import argparse
 import gc
 import sys
 import time
 
-from . import alerts, bound, database, report, results, trace
+from . import alerts, bound, database, recall, report, results, trace
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -16,7 +17,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lots", type=int, default=1_000_000, help="plant size (default 1,000,000)")
     parser.add_argument("--repeats", type=int, default=9, help="timed calls per case")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the database even if complete")
-    parser.add_argument("--only", choices=("trace", "report", "alerts"), help="run one part (default: all)")
+    parser.add_argument("--only", choices=("trace", "report", "alerts", "recall"), help="run one part (default: all)")
     return parser.parse_args(argv)
 
 
@@ -41,7 +42,7 @@ def engines(chosen: list[str] | None, lots: int) -> list[tuple[str, str]]:
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     table, new_entries = [], []
-    wanted = {args.only} if args.only else {"trace", "report", "alerts"}
+    wanted = {args.only} if args.only else {"trace", "report", "alerts", "recall"}
     # The report and alerts benches have small databases of their own, so `--only report`
     # and `--only alerts` never build plant-1M.
     for name, url in engines(args.engine, args.lots) if "trace" in wanted else []:
@@ -69,6 +70,11 @@ def main(argv: list[str]) -> None:
         new_entries.append(report.run(10, log))
     alert_entries = alerts.run(engines(args.engine, args.lots), log) if "alerts" in wanted else []
     new_entries += alert_entries
+    # The recall report has a database of its own; the mock recall reuses (or builds) plant-1M.
+    recall_entries = (
+        recall.run(engines(args.engine, args.lots), args.lots, args.rebuild, log) if "recall" in wanted else []
+    )
+    new_entries += recall_entries
     print()
     if table:
         results.print_table(table)
@@ -76,6 +82,10 @@ def main(argv: list[str]) -> None:
         if table:
             print()
         results.print_table(results.alert_rows(alert_entries), results.ALERT_COLUMNS)
+    if recall_entries:
+        if table or alert_entries:
+            print()
+        results.print_table(results.recall_rows(recall_entries), results.RECALL_COLUMNS)
     path = database.BENCH_DIR / "results.json"
     results.merge(path, new_entries)
     print(f"\nWritten to {path}")

@@ -23,8 +23,26 @@ PASSWORD = "correct-horse-1"
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
-        return normalise_database_url(url)
+        url = normalise_database_url(url)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return _worker_database(url, worker) if worker else url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """With pytest-xdist each worker gets its own PostgreSQL database (`<name>_gw0`, ...),
+    created beside the given one if missing: workers must not empty each other's tables."""
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def reset_schema(engine: sa.Engine) -> None:
@@ -80,8 +98,13 @@ def make_app(database_url, tmp_path):
     apps = []
 
     def build(**overrides):
-        # Each test stores attachments in its own temp folder.
-        config = {"SQLALCHEMY_DATABASE_URI": database_url, "UPLOAD_DIR": tmp_path / "uploads", **overrides}
+        # Each test stores attachments and .eml files in its own temp folder.
+        config = {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": tmp_path / "uploads",
+            "MAIL_FILE_DIR": tmp_path / "mail",
+            **overrides,
+        }
         app = create_app(TestConfig, config)
         # Tests keep an app context open, and Flask reuses it for every request made in the
         # test, so Flask-Login's cached `g._login_user` would leak from one client to the

@@ -11,6 +11,8 @@ from tests import factories
 
 ROLES = ("anonymous", "sales", "production", "marketing", "admin")
 EVERYONE = dict.fromkeys(ROLES[1:], 200)
+PRESS_READERS = {"sales": 403, "production": 200, "marketing": 200, "admin": 200}
+PRESS_WRITERS = {"sales": 403, "production": 403, "marketing": 200, "admin": 200}
 
 
 def only(role, ok=200, other=403):
@@ -89,6 +91,39 @@ MATRIX = {
     "recalls.detail": ("GET", "/recalls/{recall}", EVERYONE),
     # Proposed by another marketing user: any other marketing user or an admin may open the approval.
     "recalls.transition": ("GET", "/recalls/{recall}/do/approve", {**only("marketing"), "admin": 200}),
+    "recalls.notices": ("GET", "/recalls/{recall}/notices", EVERYONE),
+    "press.inquiries": ("GET", "/press/inquiries/", PRESS_READERS),
+    "press.inquiry_new": ("GET", "/press/inquiries/new", PRESS_WRITERS),
+    "press.inquiry": ("GET", "/press/inquiries/{inquiry}", PRESS_READERS),
+    "press.inquiry_edit": ("GET", "/press/inquiries/{inquiry}/edit", PRESS_WRITERS),
+    # Production passes the view permission and is refused by the INQUIRY transition table.
+    "press.inquiry_transition": ("GET", "/press/inquiries/{inquiry}/do/answer", PRESS_WRITERS),
+    "press.statements": ("GET", "/press/statements/", PRESS_READERS),
+    "press.statement_new": ("GET", "/press/statements/new", PRESS_WRITERS),
+    "press.statement": ("GET", "/press/statements/{statement}", PRESS_READERS),
+    "press.statement_edit": ("GET", "/press/statements/{statement}/edit", PRESS_WRITERS),
+    "press.statement_version": ("GET", "/press/statements/{statement}/versions/1", PRESS_READERS),
+    # In review, written by another marketing user: any other marketing user or an admin may approve.
+    "press.statement_transition": ("GET", "/press/statements/{statement}/do/approve", PRESS_WRITERS),
+    "press.statement_pdf": ("GET", "/press/statements/{statement}.pdf", PRESS_READERS),
+    "recalls.effectiveness": ("GET", "/recalls/{recall}/effectiveness", EVERYONE),
+    "recalls.report": ("GET", "/recalls/{recall}/report.pdf", EVERYONE),
+    "recalls.status_report": ("GET", "/recalls/{recall}/status-report.pdf", EVERYONE),
+    # The recall is only proposed: marketing and admin pass the permission check, the service
+    # refuses (notices go out from approval) and they are sent back to the notices page.
+    "recalls.send_notices": ("POST", "/recalls/{recall}/notices/send", {**only("marketing", 302), "admin": 302}),
+    "recalls.resend_failed": ("POST", "/recalls/{recall}/notices/resend", {**only("marketing", 302), "admin": 302}),
+    "recalls.remind": ("POST", "/recalls/{recall}/notices/remind", {**only("marketing", 302), "admin": 302}),
+    "recalls.record_notification": (
+        "GET",
+        "/recalls/{recall}/notices/{notice}/notified",
+        {**only("marketing"), "admin": 200},
+    ),
+    "recalls.enter_response": (
+        "GET",
+        "/recalls/{recall}/notices/{notice}/response",
+        {**only("marketing"), "admin": 200},
+    ),
     # No file sent: the roles that may attach get past the permission check to the 422.
     "attachments.upload": (
         "POST",
@@ -162,6 +197,53 @@ def _make_recall(proposer, lot):
     return recall
 
 
+def _make_inquiry(author):
+    from app.press import services as press
+
+    data = dict(
+        outlet="Daily Courier",
+        journalist="Jo Reporter",
+        contact=None,
+        channel="phone",
+        question="Is it safe?",
+        deadline=None,
+        incident_id=None,
+        recall_id=None,
+        assignee_id=None,
+    )
+    inquiry = press.create_inquiry(data, author)
+    db.session.commit()
+    return inquiry
+
+
+def _make_statement(author):
+    """A holding statement by `author`, sent for approval (so others may open the approval)."""
+    from app.press import services as press
+
+    data = dict(
+        kind="holding",
+        title="Withdrawn as a precaution",
+        body="We are withdrawing two lots.",
+        incident_id=None,
+        recall_id=None,
+    )
+    statement = press.create_statement(data, author)
+    press.apply_statement_transition(statement, "submit", {}, author)
+    db.session.commit()
+    return statement
+
+
+def _make_notice(recall, customer_id):
+    """A notice added straight to the recall (approval, which builds them, needs a signature)."""
+    from app.models import RecallNotice
+    from app.recalls.tokens import new_nonce
+
+    notice = RecallNotice(recall_id=recall.id, consignee_id=customer_id, quantity_shipped=1, token_nonce=new_nonce())
+    db.session.add(notice)
+    db.session.commit()
+    return notice
+
+
 def test_matrix_covers_every_route(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNGUARDED
     assert endpoints - MATRIX.keys() == set(), "add the new routes to MATRIX"
@@ -182,6 +264,9 @@ def test_role_route_matrix(app, login_as, endpoint, role):
     rule = _make_rule() if "{rule" in template else None
     mail = _make_mail() if "{mail" in template else None
     recall = _make_recall(other, lot) if "{recall" in template else None
+    notice = _make_notice(recall, complaint.customer_id) if "{notice" in template else None
+    inquiry = _make_inquiry(other) if "{inquiry" in template else None
+    statement = _make_statement(other) if "{statement" in template else None
     url = template.format(
         complaint=complaint.id,
         user=other.id,
@@ -196,6 +281,9 @@ def test_role_route_matrix(app, login_as, endpoint, role):
         rule=getattr(rule, "id", None),
         mail=getattr(mail, "id", None),
         recall=getattr(recall, "id", None),
+        notice=getattr(notice, "id", None),
+        inquiry=getattr(inquiry, "id", None),
+        statement=getattr(statement, "id", None),
     )
     client = app.test_client() if role == "anonymous" else login_as(role)
     response = client.open(url, method=method)

@@ -248,6 +248,19 @@ def test_one_voice_shows_only_approved_holding_words_for_the_complaint_and_lot(p
     submit(holding, people["author"])
     approve(holding, people["second"])
     assert [(w.version, w.body) for w in one_voice.for_complaint(complaint.id)] == [(2, "New words")]
+    # Approved words are approved for one use: turning them into a press release takes them away.
+    press.edit_statement(
+        holding,
+        {**STATEMENT, "kind": "press_release", "incident_id": incident.id, "body": "New words"},
+        people["author"],
+    )
+    db.session.commit()
+    assert holding.status == "draft" and holding.approved_version is None and holding.current_version == 3
+    assert one_voice.for_complaint(complaint.id) == []
+    press.edit_statement(holding, {**STATEMENT, "incident_id": incident.id, "body": "New words"}, people["author"])
+    submit(holding, people["author"])
+    approve(holding, people["second"])
+    assert [w.version for w in one_voice.for_complaint(complaint.id)] == [4]
     press.apply_statement_transition(holding, "withdraw", {"withdrawn_reason": "Recall over"}, people["author"])
     db.session.commit()
     assert one_voice.for_complaint(complaint.id) == []

@@ -13,6 +13,7 @@ from ..incidents.services import suggest_incidents
 from ..models import CATEGORIES, Complaint, Customer, Product
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
+from ..press import one_voice
 from ..trace.services import lots_named_in
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
@@ -103,6 +104,7 @@ def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int 
         unknown_lots=unknown_lots,
         suggestions=suggest_incidents(complaint),
         attachments=attachment_panel("complaint", complaint.id, current_user),
+        approved_words=one_voice.for_complaint(complaint.id),
     ), status
 
 

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import DECISIONS, FISHBONE, MEANINGS, Complaint, Incident
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
+from ..press import one_voice
 from ..reports import build_incident_report
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
@@ -139,6 +140,7 @@ def _render_detail(incident: Incident, status: int = 200, **forms):
         link_form=forms.get("link_form") or LinkForm(),
         trace_form=forms.get("trace_form") or TraceForm(),
         hold_form=forms.get("hold_form") or HoldForm(),
+        approved_words=one_voice.for_incident(incident.id),
         FISHBONE=FISHBONE,
         DECISIONS=DECISIONS,
         MEANINGS=MEANINGS,

@@ -3,3 +3,5 @@
 from flask import Blueprint
 
 bp = Blueprint("press", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -250,9 +250,12 @@ def create_statement(data: dict, actor) -> Statement:
 def edit_statement(
     statement: Statement, data: dict, actor, note: str | None = None, opened_version: int | None = None
 ) -> Statement:
-    """Every change of text is a new version by `actor`, who becomes its author. Editing a
-    statement in review, approved or published sends it back to draft: the new words need
-    approval again (the approved version stays as it was signed)."""
+    """Every change is a new version by `actor`, who becomes its author, and sends the
+    statement back to draft: what changed needs a second person's approval again.
+
+    While new words wait, the last approved version stays the one sales sees (one voice),
+    unless the kind or the linked incident/recall changed: approved words are approved for
+    one use and one record, so such a change withdraws them until the next approval."""
     _require(actor)
     if statement.status not in EDITABLE_STATES:
         raise ValidationError(f"Statement {statement.reference} is withdrawn; write a new statement instead.")
@@ -261,20 +264,20 @@ def edit_statement(
     before = audit.snapshot(statement, values) | {"status": statement.status}
     if not audit.diff(audit.snapshot(statement, values), values):
         return statement
-    text_changed = values["title"] != statement.title or values["body"] != statement.body
+    use_changed = any(values[k] != getattr(statement, k) for k in ("kind", "incident_id", "recall_id"))
     for key, value in values.items():
         setattr(statement, key, value)
-    if text_changed:
-        statement.current_version += 1
-        statement.author_id = actor.id
-        statement.status = "draft"
-        db.session.flush()
-        _add_version(statement, statement.current_version, actor, note)
+    statement.current_version += 1
+    statement.author_id = actor.id
+    statement.status = "draft"
+    if use_changed and statement.approved_version is not None:
+        statement.approved_version = None
+        note = f"{note or ''} (kind or linked record changed: approval needed before sales sees it)".strip()
     db.session.flush()
-    after = values | {"status": statement.status}
-    changes = audit.diff(before, after)
-    if text_changed:
-        changes["text version"] = [statement.current_version - 1, statement.current_version]
+    _add_version(statement, statement.current_version, actor, note)
+    db.session.flush()
+    changes = audit.diff(before, values | {"status": statement.status})
+    changes["text version"] = [statement.current_version - 1, statement.current_version]
     audit.record("edited", "statement", statement.id, label=statement.reference, changes=changes, actor=actor)
     return statement
 

@@ -10,13 +10,14 @@ from ..incidents.services import complaints_of
 from ..models import CLASSIFICATIONS, DEPTHS, EFFECTIVENESS_LEVELS, MEANINGS, REMEDIES, Incident, Recall
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
+from ..press import one_voice
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors
 from ..web.transitions import submit_transition
 from ..workflow import RECALL
-from . import bp, queries, services
+from . import bp, notice_queries, queries, responses, services
 from .forms import TRANSITION_FORMS, ProposeForm, lot_codes
 
 LABELS = {
@@ -116,6 +117,10 @@ def detail(recall_id: int):
         timeline=events_for("recall", recall.id),
         field_labels=services.FIELD_LABELS,
         transitions=RECALL.available(recall.status, current_user, recall),
+        figures=responses.effectiveness(recall),
+        notice_states=notice_queries.STATES,
+        needs=responses.replacement_needs(recall) if recall.remedy == "replace" else [],
+        approved_words=one_voice.for_recall(recall),
         MEANINGS=MEANINGS,
         **LABELS,
     )

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import LOT_KINDS, Complaint, Lot, Product
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
+from ..press import one_voice
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..workflow import LOT
@@ -98,6 +99,7 @@ def lot(lot_id: int):
         field_labels={},
         status_form=_status_form(url_for("trace.lot", lot_id=lot.id)),
         moves=[t for t in LOT.available(lot.status, current_user)],
+        approved_words=one_voice.for_lot(lot.id),
     )
 
 
