@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import AuditEvent
+from ..models.bulk import insert_rows
 from ..models.types import utcnow
 
 GENESIS_HASH = "0" * 64
@@ -134,9 +135,9 @@ def record_many(
         )
         event.hash = prev_hash = compute_hash(event)
         rows.append({c: getattr(event, c) for c in _INSERT_COLUMNS})
-    # Ids are assigned in insertion order, which is the order the chain was computed in.
-    for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(AuditEvent), rows[start : start + 5000])
+    # Ids are assigned in insertion order, which is the order the chain was computed in
+    # (COPY and executemany both keep it).
+    insert_rows(AuditEvent.__table__, rows)
     return len(rows)
 
 

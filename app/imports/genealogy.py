@@ -4,8 +4,8 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import LotInput
+from ..models.bulk import insert_rows
 from . import cycles
-from .bulk import insert_rows
 from .context import ImportContext, Row
 from .lookups import keys_among, lot_codes, lot_ids
 

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Lot, Product
-from .bulk import insert_rows
+from ..models.bulk import insert_rows
 from .context import ImportContext, Row
 from .lookups import AMBIGUOUS, NameCache, among
 

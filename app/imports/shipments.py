@@ -4,8 +4,8 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Customer, Shipment
+from ..models.bulk import insert_rows
 from ..models.types import utcnow
-from .bulk import insert_rows
 from .context import ImportContext, Row
 from .lookups import AMBIGUOUS, NameCache, keys_among, lot_ids
 

@@ -24,6 +24,7 @@ from ..models import (
     RecallNoticeLine,
     Shipment,
 )
+from ..models.bulk import insert_rows
 from ..models.types import utcnow
 from ..permissions import Permission
 from ..references import next_reference
@@ -193,8 +194,7 @@ def build_notices(recall: Recall) -> int:
         }
         for consignee_id, lines in by_consignee.items()
     ]
-    for start in range(0, len(notices), 5000):
-        db.session.execute(sa.insert(RecallNotice), notices[start : start + 5000])
+    insert_rows(RecallNotice.__table__, notices)
     ids = dict(
         db.session.execute(
             sa.select(RecallNotice.consignee_id, RecallNotice.id).where(RecallNotice.recall_id == recall.id)
@@ -203,8 +203,7 @@ def build_notices(recall: Recall) -> int:
     lines = [
         {"notice_id": ids[row.consignee_id], "lot_id": row.lot_id, "quantity": row.quantity or 0} for row in shipped
     ]
-    for start in range(0, len(lines), 5000):
-        db.session.execute(sa.insert(RecallNoticeLine), lines[start : start + 5000])
+    insert_rows(RecallNoticeLine.__table__, lines)
     return len(notices)
 
 
