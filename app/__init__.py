@@ -35,6 +35,7 @@ def register_extensions(app: Flask) -> None:
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = BoundedIntConverter
     db.init_app(app)
+    from .models.db_setup import include_name
     from .models.types import render_item
 
     migrate.init_app(
@@ -44,6 +45,7 @@ def register_extensions(app: Flask) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,  # the search indexes and FTS tables live in migrations only
     )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -77,7 +79,9 @@ def register_blueprints(app: Flask) -> None:
     from .press import bp as press_bp
     from .recalls import bp as recalls_bp
     from .respond import bp as respond_bp
+    from .search import bp as search_bp
     from .trace import bp as trace_bp
+    from .trends import bp as trends_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
@@ -92,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(respond_bp, url_prefix="/respond")
     app.register_blueprint(attachments_bp, url_prefix="/attachments")
     app.register_blueprint(alerts_bp, url_prefix="/alerts")
+    app.register_blueprint(trends_bp, url_prefix="/trends")
+    app.register_blueprint(search_bp, url_prefix="/search")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,14 +1,15 @@
 """`python -m bench`: build or reuse plant-1M on SQLite (and PostgreSQL with
 BENCH_DATABASE_URL), time the trace engine, the incident PDF report, the alert email
 worker (throughput and commit -> delivered latency), the recall report of 10,000
-consignees and a mock recall on plant-1M, print a table, merge results.json."""
+consignees and a mock recall on plant-1M, the dashboards and the global search on plant-1M,
+print a table, merge results.json."""
 
 import argparse
 import gc
 import sys
 import time
 
-from . import alerts, bound, database, recall, report, results, trace
+from . import alerts, bound, database, pages, recall, report, results, trace
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -17,7 +18,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lots", type=int, default=1_000_000, help="plant size (default 1,000,000)")
     parser.add_argument("--repeats", type=int, default=9, help="timed calls per case")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the database even if complete")
-    parser.add_argument("--only", choices=("trace", "report", "alerts", "recall"), help="run one part (default: all)")
+    parts = ("trace", "report", "alerts", "recall", "pages")
+    parser.add_argument("--only", choices=parts, help="run one part (default: all)")
     return parser.parse_args(argv)
 
 
@@ -42,7 +44,7 @@ def engines(chosen: list[str] | None, lots: int) -> list[tuple[str, str]]:
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     table, new_entries = [], []
-    wanted = {args.only} if args.only else {"trace", "report", "alerts", "recall"}
+    wanted = {args.only} if args.only else {"trace", "report", "alerts", "recall", "pages"}
     # The report and alerts benches have small databases of their own, so `--only report`
     # and `--only alerts` never build plant-1M.
     for name, url in engines(args.engine, args.lots) if "trace" in wanted else []:
@@ -75,6 +77,12 @@ def main(argv: list[str]) -> None:
         recall.run(engines(args.engine, args.lots), args.lots, args.rebuild, log) if "recall" in wanted else []
     )
     new_entries += recall_entries
+    page_entries = (
+        pages.run(engines(args.engine, args.lots), args.lots, args.rebuild, 2 * args.repeats + 1, log)
+        if "pages" in wanted
+        else []
+    )
+    new_entries += page_entries
     print()
     if table:
         results.print_table(table)
@@ -86,6 +94,9 @@ def main(argv: list[str]) -> None:
         if table or alert_entries:
             print()
         results.print_table(results.recall_rows(recall_entries), results.RECALL_COLUMNS)
+    if page_entries:
+        print()
+        results.print_table(pages.rows(page_entries), pages.COLUMNS)
     path = database.BENCH_DIR / "results.json"
     results.merge(path, new_entries)
     print(f"\nWritten to {path}")

@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
+from app.models.db_setup import include_name
 from config import TestConfig, normalise_database_url
 
 
@@ -43,7 +44,7 @@ def test_upgrade_from_empty_matches_models(empty_database):
         tables = set(sa.inspect(db.engine).get_table_names())
         assert {t.name for t in db.metadata.sorted_tables} <= tables
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
             diff = compare_metadata(context, db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
         db.engine.dispose()

@@ -92,6 +92,9 @@ MATRIX = {
     # Proposed by another marketing user: any other marketing user or an admin may open the approval.
     "recalls.transition": ("GET", "/recalls/{recall}/do/approve", {**only("marketing"), "admin": 200}),
     "recalls.notices": ("GET", "/recalls/{recall}/notices", EVERYONE),
+    "search.index": ("GET", "/search/?q=lot", EVERYONE),
+    "trends.index": ("GET", "/trends/", EVERYONE),
+    "trends.csv": ("GET", "/trends/data.csv?kind=weekly", EVERYONE),
     "press.inquiries": ("GET", "/press/inquiries/", PRESS_READERS),
     "press.inquiry_new": ("GET", "/press/inquiries/new", PRESS_WRITERS),
     "press.inquiry": ("GET", "/press/inquiries/{inquiry}", PRESS_READERS),

@@ -7,4 +7,4 @@ def test_login_and_home(client, make_user):
     assert response.status_code == 302
     page = client.get("/home")
     assert page.status_code == 200
-    assert b"Complaints I logged" in page.data
+    assert b"My open complaints" in page.data

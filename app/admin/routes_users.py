@@ -1,6 +1,7 @@
 """Admin: users and roles, and the audit trail."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,7 +20,9 @@ from .forms import UserForm
 @bp.route("/users")
 @permission_required(Permission.USERS_MANAGE)
 def users():
-    users = db.session.scalars(sa.select(User).order_by(User.active.desc(), User.username)).all()
+    # Roles come in the same query (the default selectin load adds one query per 500 users).
+    stmt = sa.select(User).options(so.joinedload(User.role_rows)).order_by(User.active.desc(), User.username)
+    users = db.session.scalars(stmt).unique().all()
     return render_template("admin/users.html", users=users, toggle_form=ConfirmForm())
 
 

@@ -1,6 +1,7 @@
 """Alert rules: who hears about which event. Validated and audited; never commits."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from ..audit import services as audit
 from ..errors import StaleRecord, ValidationError
@@ -22,7 +23,11 @@ NO_RECIPIENT = "Choose who hears about it: at least one role, a named user or th
 
 def rules_by_event() -> list[AlertRule]:
     """Every rule, in catalogue order of its event, then by name (users loaded with them)."""
-    rules = db.session.scalars(sa.select(AlertRule).order_by(AlertRule.name, AlertRule.id)).all()
+    # Named users in the same query (not one query per 500 rules).
+    users = so.joinedload(AlertRule.users)
+    rules = (
+        db.session.scalars(sa.select(AlertRule).options(users).order_by(AlertRule.name, AlertRule.id)).unique().all()
+    )
     order = {name: i for i, name in enumerate(EVENTS)}
     return sorted(rules, key=lambda r: order.get(r.event, len(order)))
 

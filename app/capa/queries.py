@@ -6,7 +6,8 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import ACTION_KINDS, Action
+from ..extensions import db
+from ..models import ACTION_KINDS, Action, User
 from ..web.filters import FilterParser, like_pattern
 from ..workflow import ACTION
 
@@ -21,7 +22,13 @@ def overdue_clause(today: date):
 
 
 def _loaded(stmt: sa.Select) -> sa.Select:
+    # Lists show the owner's name: their roles are not loaded with them.
     return stmt.options(so.joinedload(Action.owner), so.joinedload(Action.incident))
+
+
+def owner_filter_choices() -> list[sa.Row]:
+    """(id, name) rows of every user, for the list's owner filter: one query, whatever their number."""
+    return list(db.session.execute(sa.select(User.id, User.name).order_by(User.name)))
 
 
 @dataclass

@@ -1,6 +1,5 @@
 """CAPA action pages: thin views over services.py and queries.py."""
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -9,7 +8,7 @@ from werkzeug.routing import BuildError
 from ..audit.services import events_for
 from ..errors import DomainError, StaleRecord
 from ..extensions import db
-from ..models import ACTION_KINDS, Action, Incident, User
+from ..models import ACTION_KINDS, Action, Incident
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..signatures.services import SignatureRefused, record_refusal, signatures_for
@@ -46,7 +45,7 @@ def list_actions():
     )
     for message in filters.errors:
         flash(message, "warning")
-    owners = db.session.scalars(sa.select(User).order_by(User.name)).all()
+    owners = queries.owner_filter_choices()
     return render_template(
         "capa/list.html", page=page, filters=filters, owners=owners, kinds=ACTION_KINDS, today=services.today()
     )

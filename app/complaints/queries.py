@@ -112,6 +112,7 @@ CSV_HEADER = [
 
 
 def csv_rows(session, stmt):
+    # Only the investigator's name is written: their roles are not loaded (one query per batch).
     stmt = stmt.options(so.joinedload(Complaint.investigator))
     for c in session.scalars(stmt.execution_options(yield_per=500)):
         yield [

@@ -24,6 +24,7 @@ class IncidentFilters:
         return filters
 
     def statement(self) -> sa.Select:
+        # The list shows the owner's name: their roles are not loaded with them.
         stmt = sa.select(Incident).options(so.joinedload(Incident.owner))
         if self.q:
             pattern = like_pattern(self.q)

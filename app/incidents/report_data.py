@@ -1,4 +1,4 @@
-"""Gather what the incident report prints, in a fixed number of queries (eleven, however many
+"""Gather what the incident report prints, in a fixed number of queries (thirteen, however many
 lots, actions or events), as plain rows for the pure builder in app/reports."""
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from ..reports.data import (
 )
 from ..signatures.services import signatures_for
 from ..trace import engine
+from ..trends.queries import weekly_for_incident
 from ..workflow import ACTION, INCIDENT, LOT
 
 # A recall can reach tens of thousands of lots; past this the printout lists the first lots
@@ -123,6 +124,7 @@ def incident_report_data(incident: Incident) -> IncidentReportData:
         description=incident.description,
         generated_at=utcnow(),
         complaints=_complaints(incident),
+        weekly=weekly_for_incident(incident.id),
         lot_total=lot_total,
         lots=lots,
         consignees=consignees,

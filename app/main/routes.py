@@ -1,9 +1,9 @@
-"""Home: the signed-in user's work."""
+"""Home: the signed-in user's dashboard."""
 
 from flask import redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from . import bp, services
+from . import bp, dashboard
 
 
 @bp.route("/")
@@ -16,5 +16,4 @@ def index():
 @bp.route("/home")
 @login_required
 def home():
-    summary = services.admin_summary() if current_user.has_role("admin") else None
-    return render_template("main/home.html", sections=services.work_for(current_user), summary=summary)
+    return render_template("main/home.html", sections=dashboard.sections_for(current_user))

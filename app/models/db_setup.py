@@ -17,3 +17,14 @@ def install_engine_hooks(engine: sa.Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+# Search objects (migration 0008) live outside the models: SQLite FTS5 tables (and their
+# shadow tables) named fts_*, and expression indexes named ix_search_*. Autogenerate and the
+# models-vs-migrations test must not report them as "removed".
+SEARCH_PREFIXES = {"table": ("fts_",), "index": ("ix_search_",)}
+
+
+def include_name(name: str | None, type_: str, _parent_names: dict) -> bool:
+    """Alembic include_name hook: skip the search objects that only migrations create."""
+    return not (name and name.startswith(SEARCH_PREFIXES.get(type_, ())))

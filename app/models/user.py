@@ -31,7 +31,9 @@ class User(UserMixin, db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
 
-    role_rows: so.Mapped[list[UserRole]] = so.relationship(cascade="all, delete-orphan", lazy="selectin")
+    # Loaded when read (the signed-in user's, once per request): lists that show only
+    # names would otherwise pay a query for every user's roles (tests/test_query_counts.py).
+    role_rows: so.Mapped[list[UserRole]] = so.relationship(cascade="all, delete-orphan")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -37,7 +37,7 @@ class ApprovedWords:
     approved_by: str
 
 
-def _statements(incident_ids: sa.Select, recall_ids: sa.Select) -> list[ApprovedWords]:
+def _statements(*where) -> list[ApprovedWords]:
     rows = db.session.execute(
         sa.select(
             Statement.id,
@@ -60,7 +60,7 @@ def _statements(incident_ids: sa.Select, recall_ids: sa.Select) -> list[Approved
             Statement.approved_version.is_not(None),
             Statement.status != "withdrawn",
             Statement.kind.in_(ONE_VOICE_KINDS),
-            sa.or_(Statement.incident_id.in_(incident_ids), Statement.recall_id.in_(recall_ids)),
+            *where,
         )
         .order_by(Statement.approved_at.desc(), Statement.id.desc())
         .limit(LIMIT)
@@ -68,22 +68,31 @@ def _statements(incident_ids: sa.Select, recall_ids: sa.Select) -> list[Approved
     return [ApprovedWords(*row) for row in rows]
 
 
+def _linked_to(incident_ids: sa.Select, recall_ids: sa.Select) -> list[ApprovedWords]:
+    return _statements(sa.or_(Statement.incident_id.in_(incident_ids), Statement.recall_id.in_(recall_ids)))
+
+
+def latest() -> list[ApprovedWords]:
+    """The most recently approved words of any incident or recall (sales' home page)."""
+    return _statements()
+
+
 def for_complaint(complaint_id: int) -> list[ApprovedWords]:
     incidents = sa.select(IncidentComplaint.incident_id).where(IncidentComplaint.complaint_id == complaint_id)
     recalls = sa.select(Recall.id).where(Recall.incident_id.in_(incidents))
-    return _statements(incidents, recalls)
+    return _linked_to(incidents, recalls)
 
 
 def for_lot(lot_id: int) -> list[ApprovedWords]:
     incidents = sa.select(IncidentLot.incident_id).where(IncidentLot.lot_id == lot_id)
     recalls = sa.select(RecallLot.recall_id).where(RecallLot.lot_id == lot_id)
-    return _statements(incidents, recalls)
+    return _linked_to(incidents, recalls)
 
 
 def for_incident(incident_id: int) -> list[ApprovedWords]:
     recalls = sa.select(Recall.id).where(Recall.incident_id == incident_id)
-    return _statements(sa.select(sa.literal(incident_id)), recalls)
+    return _linked_to(sa.select(sa.literal(incident_id)), recalls)
 
 
 def for_recall(recall: Recall) -> list[ApprovedWords]:
-    return _statements(sa.select(sa.literal(recall.incident_id)), sa.select(sa.literal(recall.id)))
+    return _linked_to(sa.select(sa.literal(recall.incident_id)), sa.select(sa.literal(recall.id)))

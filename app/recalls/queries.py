@@ -45,6 +45,7 @@ class RecallFilters:
         return filters
 
     def statement(self) -> sa.Select:
+        # People are shown by name: their roles are not loaded with them.
         stmt = sa.select(Recall).options(so.joinedload(Recall.incident), so.joinedload(Recall.proposed_by))
         if self.q:
             pattern = like_pattern(self.q)

@@ -155,6 +155,14 @@ def notified_at():
     return sa.func.coalesce(RecallNotice.notified_at, OutboxMessage.sent_at)
 
 
+def told_clause():
+    """SQL condition: the consignee was told (email delivered, told by hand, or answered);
+    needs the notice's outbox row joined."""
+    return sa.or_(
+        RecallNotice.status == "notified", OutboxMessage.status == "sent", RecallNotice.responded_at.is_not(None)
+    )
+
+
 @dataclass
 class Effectiveness:
     consignees: int = 0
@@ -217,9 +225,7 @@ def effectiveness(recall: Recall) -> Effectiveness:
         .where(RecallNotice.recall_id == recall.id)
         .group_by(state)
     ).all()
-    told = sa.or_(
-        RecallNotice.status == "notified", OutboxMessage.status == "sent", RecallNotice.responded_at.is_not(None)
-    )
+    told = told_clause()
     answered = RecallNotice.responded_at.is_not(None)
     totals = db.session.execute(
         sa.select(

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from ..charts.weekly import WeeklyData
+
 
 @dataclass(frozen=True)
 class ComplaintRow:
@@ -90,3 +92,7 @@ class IncidentReportData:
     actions: list[ActionRow] = field(default_factory=list)
     timeline: list[EventRow] = field(default_factory=list)
     signatures: list[SignatureRow] = field(default_factory=list)
+    # Complaints per week for the incident's products (all complaints, not only the linked
+    # ones), when the loader reads them (app/trends/queries.weekly_for_incident); without it
+    # the report charts the linked complaints alone.
+    weekly: WeeklyData | None = None

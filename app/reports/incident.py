@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 from xml.sax.saxutils import escape
 
@@ -11,8 +11,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from ..charts.weekly import WeeklyData, weekly_chart
 from .data import IncidentReportData
 
 # One Table of thousands of rows costs quadratically more to split across pages than the
@@ -134,6 +135,41 @@ def _complaints(data: IncidentReportData) -> list:
     return [Paragraph("Complaints", H2), *table(header, rows, widths)]
 
 
+WEEKLY_PRODUCTS_TITLE = "Complaints per week for this incident's products"
+WEEKLY_LINKED_TITLE = "This incident's complaints per week by product"
+TREND_WEEKS = 52
+
+
+def _linked_weekly(data: IncidentReportData) -> WeeklyData:
+    """The linked complaints per UTC week and product, over at most the last TREND_WEEKS weeks."""
+    days = [c.received_at.date() for c in data.complaints]
+    end = max(days)
+    start = max(min(days), end - timedelta(weeks=TREND_WEEKS - 1))
+    counts = [(c.product, c.received_at.date(), 1) for c in data.complaints]
+    return WeeklyData.from_counts(counts, {}, start, end)
+
+
+def _trend(data: IncidentReportData) -> list:
+    """A weekly chart: all complaints about the incident's products when the loader read
+    them, else the incident's own complaints."""
+    if data.weekly is not None and data.weekly.total:
+        title, weekly, note = (
+            WEEKLY_PRODUCTS_TITLE,
+            data.weekly,
+            "All complaints about the products of this incident's complaints, per ISO week of UTC days.",
+        )
+    elif data.complaints:
+        title, weekly, note = (
+            WEEKLY_LINKED_TITLE,
+            _linked_weekly(data),
+            "The complaints linked to this incident, per ISO week of UTC days.",
+        )
+    else:
+        return []
+    chart = weekly_chart(weekly, title=title, width=180 * mm)
+    return [KeepTogether([Spacer(1, 3 * mm), chart, para(note + " " + weekly.describe())])]
+
+
 def _scope(data: IncidentReportData) -> list:
     shown = len(data.lots)
     summary = f"{data.lot_total} affected lot(s) and {len(data.consignees)} consignee(s)"
@@ -234,6 +270,7 @@ def build_incident_report(data: IncidentReportData) -> bytes:
         Paragraph(f"Incident report {text(data.reference)}", H1),
         *_facts(data),
         *_complaints(data),
+        *_trend(data),
         *_scope(data),
         *_investigation(data),
         *_actions(data),

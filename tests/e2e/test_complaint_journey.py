@@ -67,7 +67,7 @@ def test_sales_logs_a_complaint_and_production_triages_it(live_app, live_server,
     # It is found in the list by its lot code, and the other complaint is not.
     nav_link(page, "Complaints").click()
     expect(page.get_by_role("heading", name="Complaints")).to_be_visible()
-    page.get_by_label("Search").fill(lot_code)
+    page.get_by_label("Search", exact=True).fill(lot_code)
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"[?&]q=L26-E2E-0417"))
     rows = page.locator("table tbody tr")

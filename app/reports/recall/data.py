@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from flask import current_app
 
+from ...charts.effectiveness import ResponseCurve
 from ...extensions import db
 from ...models import (
     CLASSIFICATIONS,
@@ -167,6 +168,7 @@ class RecallReportData:
     consignee_events_counted: int = 0  # per-consignee events summarised per day (0: all listed)
     signatures: list[SignatureRow] = field(default_factory=list)
     press: list[PressRow] = field(default_factory=list)
+    responses: ResponseCurve | None = None  # answers per day since approval (None: not approved)
 
     def lots(self) -> Iterator[list[LotRow]]:
         return lot_chunks(self.recall_id)
@@ -395,9 +397,23 @@ def press_statements(recall: Recall) -> list[PressRow]:
     return out
 
 
-def recall_report_data(recall: Recall, *, with_timeline: bool = True) -> RecallReportData:
+def response_curve(recall: Recall) -> ResponseCurve | None:
+    """The recall's answers per UTC day since approval: one aggregate query, whatever the
+    number of consignees."""
+    from ...trends.queries import recall_info, response_curves
+
+    if recall.approved_at is None:
+        return None
+    return response_curves([recall_info(recall)])[0]
+
+
+def recall_report_data(
+    recall: Recall, *, with_timeline: bool = True, with_chart: bool | None = None
+) -> RecallReportData:
     """Everything a recall report prints but the long lists, which are read in chunks when
-    laid out. The status report has no timeline (`with_timeline=False` skips reading it)."""
+    laid out. The status report has no timeline (`with_timeline=False` skips reading it) and,
+    unless `with_chart`, no chart of responses over time either."""
+    with_chart = with_timeline if with_chart is None else with_chart
     zone = company_zone()
     events, counted = timeline(recall.id, zone) if with_timeline else ([], 0)
     lot_total = db.session.scalar(sa.select(sa.func.count()).where(RecallLot.recall_id == recall.id)) or 0
@@ -424,4 +440,5 @@ def recall_report_data(recall: Recall, *, with_timeline: bool = True) -> RecallR
             for s in signatures_for("recall", [recall.id])
         ],
         press=press_statements(recall),
+        responses=response_curve(recall) if with_chart else None,
     )

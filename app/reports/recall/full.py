@@ -2,8 +2,9 @@
 what they were told and answered, the mass balance, press statements, timeline and signatures."""
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, Spacer
+from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
+from ...charts.effectiveness import EFFECTIVENESS_TITLE, effectiveness_chart
 from ..incident import BODY, H1, H2, H3, para, text
 from .data import ConsigneeRow, RecallReportData
 from .layout import LEAD, Clock, chunked, day, facts, figures, fit, percent, qty, render, signatures, timeline, yes_no
@@ -136,12 +137,26 @@ def effectiveness_rows(data: RecallReportData) -> list[tuple[str, str]]:
     ]
 
 
+def _responses_chart(data: RecallReportData) -> list:
+    curve = data.responses
+    if curve is None or not curve.consignees:
+        return []
+    note = (
+        f"{curve.responded:,} of {curve.consignees:,} consignees ({percent(curve.percent)}) had responded by day "
+        f"{curve.last_day} since approval on {curve.approved_on.isoformat()}; days are UTC days, counted from the "
+        "consignee's first answer."
+    )
+    chart = effectiveness_chart([curve], title=EFFECTIVENESS_TITLE, width=180 * mm)
+    return [KeepTogether([Spacer(1, 3 * mm), chart, para(note, LEAD)])]
+
+
 def _balance(data: RecallReportData) -> list:
     out = [
         Paragraph("Mass balance and effectiveness", H2),
         figures(balance_rows(data)),
         Spacer(1, 3 * mm),
         figures(effectiveness_rows(data)),
+        *_responses_chart(data),
     ]
     if data.replacements:
         rows = [
