@@ -65,6 +65,7 @@ class Config:
     ALERT_DUE_CHECK_SECONDS = float(os.environ.get("ALERT_DUE_CHECK_SECONDS", "60"))
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    PROXY_HOPS = int(os.environ.get("LOTLINE_PROXY_HOPS", "0"))  # reverse proxies in front (README: Production)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     # The public recall response page, per address: a consignee needs a handful of requests.

@@ -22,7 +22,19 @@ def create_app(config_class: type[Config] | None = None, overrides: dict | None 
     register_template_helpers(app)
     register_request_guards(app)
     register_commands(app)
+    trust_proxies(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, take the client address, scheme and host from their
+    X-Forwarded-* headers (rate limits count per client, links and secure cookies use https).
+    Zero (the default) trusts no header: a client could otherwise claim any address."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -44,8 +44,6 @@ def create_user(username, roles, email, full_name):
     except EmailNotValidError as error:
         raise click.ClickException(f"The email address is not valid: {error}") from None
     password = _read_password()
-    if len(password) < 8:
-        raise click.ClickException("The password must have at least 8 characters.")
     try:
         user = create(username=username, name=full_name or username, email=email, password=password, roles=list(roles))
         db.session.commit()

@@ -2,14 +2,16 @@
 BENCH_DATABASE_URL), time the trace engine, the incident PDF report, the alert email
 worker (throughput and commit -> delivered latency), the recall report of 10,000
 consignees and a mock recall on plant-1M, the dashboards and the global search on plant-1M,
-print a table, merge results.json."""
+gunicorn under Locust load on plant-1M (PostgreSQL), print a table, merge results.json."""
 
 import argparse
 import gc
 import sys
 import time
 
-from . import alerts, bound, database, pages, recall, report, results, trace
+from . import alerts, bound, database, load, pages, recall, report, results, trace
+
+PARTS = ("trace", "report", "alerts", "recall", "pages", "load")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -18,8 +20,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lots", type=int, default=1_000_000, help="plant size (default 1,000,000)")
     parser.add_argument("--repeats", type=int, default=9, help="timed calls per case")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the database even if complete")
-    parts = ("trace", "report", "alerts", "recall", "pages")
-    parser.add_argument("--only", choices=parts, help="run one part (default: all)")
+    parser.add_argument("--only", choices=PARTS, help="run one part (default: all)")
+    parser.add_argument("--load-seconds", type=int, default=60, help="length of each load run (default 60)")
+    parser.add_argument(
+        "--load-users",
+        type=lambda v: [int(n) for n in v.split(",")],
+        default=[10, 50],
+        help="users of the mixed load runs, comma-separated (default 10,50); with 10, also the "
+        "complaint list and bare route runs",
+    )
     return parser.parse_args(argv)
 
 
@@ -44,7 +53,7 @@ def engines(chosen: list[str] | None, lots: int) -> list[tuple[str, str]]:
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     table, new_entries = [], []
-    wanted = {args.only} if args.only else {"trace", "report", "alerts", "recall", "pages"}
+    wanted = {args.only} if args.only else set(PARTS)
     # The report and alerts benches have small databases of their own, so `--only report`
     # and `--only alerts` never build plant-1M.
     for name, url in engines(args.engine, args.lots) if "trace" in wanted else []:
@@ -83,6 +92,12 @@ def main(argv: list[str]) -> None:
         else []
     )
     new_entries += page_entries
+    load_entries = (
+        load.run(engines(args.engine, args.lots), args.lots, args.rebuild, args.load_seconds, args.load_users, log)
+        if "load" in wanted
+        else []
+    )
+    new_entries += load_entries
     print()
     if table:
         results.print_table(table)
@@ -97,6 +112,9 @@ def main(argv: list[str]) -> None:
     if page_entries:
         print()
         results.print_table(pages.rows(page_entries), pages.COLUMNS)
+    if load_entries:
+        print()
+        results.print_table(load.rows(load_entries), load.COLUMNS)
     path = database.BENCH_DIR / "results.json"
     results.merge(path, new_entries)
     print(f"\nWritten to {path}")

@@ -125,7 +125,7 @@ def test_duplicate_username_is_refused(login_as, make_user, username):
         ({"roles": ["superuser"]}, "&#39;superuser&#39; is not a valid choice for this field."),
         ({"email": "not-an-email"}, "Invalid email address."),
         ({"email": ""}, "This field is required."),
-        ({"password": "short"}, "Use at least 8 characters."),
+        ({"password": "short"}, "Use at least 10 characters."),
         ({"password": ""}, "Set a password for the new user."),
         ({"username": ""}, "This field is required."),
         ({"username": "bad name<script>"}, "Use letters, digits, dot, dash or underscore."),
@@ -219,7 +219,7 @@ def test_edit_cannot_change_username(login_as, make_user):
     [
         ({"roles": []}, "Give at least one role."),
         ({"email": "nope"}, "Invalid email address."),
-        ({"password": "short"}, "Use at least 8 characters."),
+        ({"password": "short"}, "Use at least 10 characters."),
         ({"name": ""}, "This field is required."),
     ],
 )

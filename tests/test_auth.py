@@ -126,8 +126,8 @@ def test_account_changes_password_and_timezone(login_as):
         data={
             "timezone": "",
             "current_password": "wrong",
-            "new_password": "abcdefgh1",
-            "confirm_password": "abcdefgh1",
+            "new_password": "abcdefgh12",
+            "confirm_password": "abcdefgh12",
         },
     )
     assert bad.status_code == 422
@@ -137,13 +137,57 @@ def test_account_changes_password_and_timezone(login_as):
         data={
             "timezone": "Europe/Berlin",
             "current_password": PASSWORD,
-            "new_password": "abcdefgh1",
-            "confirm_password": "abcdefgh1",
+            "new_password": "abcdefgh12",
+            "confirm_password": "abcdefgh12",
         },
     )
     assert ok.status_code == 302
     assert client.user.timezone == "Europe/Berlin"
-    assert client.user.check_password("abcdefgh1")
+    assert client.user.check_password("abcdefgh12")
+
+
+@pytest.mark.parametrize(
+    ("new", "message"),
+    [
+        ("password123", "among the first ones attackers try"),
+        ("Password-for-me", "among the first ones attackers try"),
+        ("zzzzzzzzzzzz", "Use more different characters"),
+    ],
+)
+def test_account_refuses_weak_passwords_next_to_the_field(login_as, new, message):
+    client = login_as("sales")
+    response = client.post(
+        "/auth/account",
+        data={"timezone": "", "current_password": PASSWORD, "new_password": new, "confirm_password": new},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page and 'id="new_password"' in page
+    assert client.user.check_password(PASSWORD)  # unchanged
+
+
+def test_a_password_holding_the_username_is_refused(login_as):
+    client = login_as("sales", username="pat-smith")
+    new = "my name is pat-smith!"
+    response = client.post(
+        "/auth/account",
+        data={"timezone": "", "current_password": PASSWORD, "new_password": new, "confirm_password": new},
+    )
+    assert response.status_code == 422 and b"Do not use your username" in response.data
+
+
+def test_signing_in_starts_a_new_session(client, make_user):
+    """Session fixation: nothing a visitor's cookie held before signing in survives it."""
+    from flask import session
+
+    user = make_user(("sales",))
+    with client.session_transaction() as planted:
+        planted["planted"] = "by an attacker"
+        planted["csrf_token"] = "known-token"
+    with client:
+        assert sign_in(client, user.username).status_code == 302
+        assert "planted" not in session and session.get("csrf_token") != "known-token"
+        assert session["_user_id"] == str(user.id)
 
 
 def test_postgres_url_uses_psycopg3():
@@ -151,3 +195,19 @@ def test_postgres_url_uses_psycopg3():
 
     assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_behind_a_proxy_the_client_address_comes_from_the_forwarded_header(make_app):
+    from flask import request
+
+    seen = {}
+    for name, app in (("direct", make_app()), ("proxied", make_app(PROXY_HOPS=1))):
+
+        @app.get("/_addr")
+        def addr(name=name):
+            seen[name] = (request.remote_addr, request.scheme)
+            return "ok"
+
+        app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert seen["direct"] == ("127.0.0.1", "http")  # the headers are not trusted without a proxy
+    assert seen["proxied"] == ("203.0.113.9", "https")

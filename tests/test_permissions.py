@@ -24,6 +24,7 @@ MATRIX = {
     "main.index": ("GET", "/", dict.fromkeys(ROLES, 302)),
     "main.home": ("GET", "/home", EVERYONE),
     "auth.login": ("GET", "/auth/login", {"anonymous": 200, **dict.fromkeys(ROLES[1:], 302)}),
+    "main.healthz": ("GET", "/healthz", dict.fromkeys(ROLES, 200)),
     # The consignee's response page needs no login: a link that is not a token is a 404 for all.
     "respond.form": ("GET", "/respond/not-a-token", dict.fromkeys(ROLES, 404)),
     "auth.logout": ("POST", "/auth/logout", dict.fromkeys(ROLES[1:], 302)),

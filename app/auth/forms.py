@@ -7,8 +7,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..web.forms import strip
-
-MIN_PASSWORD = 8
+from .passwords import MIN_LENGTH as MIN_PASSWORD
 
 
 def timezone_choices():

@@ -1,6 +1,6 @@
 """Sign in, sign out, own account."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import DomainError
@@ -25,8 +25,11 @@ def login():
         if user is None:
             flash("Invalid username or password.", "danger")
             return render_template("auth/login.html", form=form), 200
-        login_user(user, remember=form.remember.data)
         target = request.args.get("next")
+        # A new session at sign-in: whatever the cookie carried before (a planted session,
+        # an old CSRF token) does not survive into the signed-in one (session fixation).
+        session.clear()
+        login_user(user, remember=form.remember.data)
         return redirect(target if services.is_safe_next(target) else url_for("main.home"))
     return render_template("auth/login.html", form=form)
 

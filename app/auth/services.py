@@ -10,6 +10,7 @@ from ..errors import NotAllowed, ValidationError
 from ..extensions import db
 from ..models import User
 from ..permissions import ROLES
+from . import passwords
 
 USER_FIELDS = ("name", "email", "active", "timezone")
 
@@ -40,8 +41,19 @@ def _check_roles(roles) -> list[str]:
     return roles
 
 
-def create_user(*, username, name, email, password, roles, timezone=None, actor=None) -> User:
+def check_password_rules(password: str, username: str, field: str = "password") -> None:
+    found = passwords.problems(password, username)
+    if found:
+        raise ValidationError(" ".join(found), {field: found})
+
+
+def create_user(
+    *, username, name, email, password, roles, timezone=None, actor=None, password_rules: bool = True
+) -> User:
+    """A new active user. `password_rules=False` only for the demo accounts (password "demo")."""
     roles = _check_roles(roles)
+    if password_rules:
+        check_password_rules(password, username)
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())):
         raise ValidationError(
             f"The username '{username}' is taken; choose another.",
@@ -93,10 +105,12 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ValidationError(
             "Your current password is not right.", {"current_password": ["Not your current password."]}
         )
+    check_password_rules(new, user.username, "new_password")
     user.set_password(new)
     audit.record("password changed", "user", user.id, label=user.username, actor=user)
 
 
 def set_password_by_admin(user: User, new: str, actor) -> None:
+    check_password_rules(new, user.username)
     user.set_password(new)
     audit.record("password reset", "user", user.id, label=user.username, actor=actor)

@@ -84,7 +84,11 @@ class ComplaintFilters:
             stmt = stmt.where(Complaint.received_at < end)
         column = SORTS[self.sort.lstrip("-")]
         order = column.desc() if self.sort.startswith("-") else column.asc()
-        return stmt.order_by(order.nulls_last(), Complaint.id.desc())
+        if column.expression.nullable:
+            # Only where NULLs exist: NULLS LAST on a NOT NULL column keeps PostgreSQL from
+            # reading its index backwards (plant-1M list: 228 ms sorting, 0.5 ms by index).
+            order = order.nulls_last()
+        return stmt.order_by(order, Complaint.id.desc())
 
 
 CSV_HEADER = [

@@ -23,6 +23,7 @@ def create_users() -> dict[str, User]:
             email=f"{username}@lotline.example",
             password=DEMO_PASSWORD,
             roles=roles,
+            password_rules=False,  # demo accounts only: the README gives their password
         )
         for username, name, roles in DEMO_USERS
     }

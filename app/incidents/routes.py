@@ -18,7 +18,7 @@ from ..press import one_voice
 from ..reports import build_incident_report
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
-from ..web.filters import MAX_ID, FilterParser
+from ..web.filters import FilterParser, whole_number
 from ..web.forms import apply_domain_errors, warn_stale
 from ..web.transitions import submit_transition
 from ..workflow import INCIDENT
@@ -31,7 +31,7 @@ MAX_COMPLAINTS = 200
 
 def _ids(values) -> list[int]:
     """Record ids from repeated arguments (?complaint=1&complaint=2); bad values are ignored."""
-    return sorted({int(v) for v in values[:MAX_COMPLAINTS] if v.isdigit() and 0 < int(v) <= MAX_ID})
+    return sorted({n for v in values[:MAX_COMPLAINTS] if (n := whole_number(v))})
 
 
 def _form_data(form: IncidentForm) -> dict:

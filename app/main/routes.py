@@ -13,6 +13,12 @@ def index():
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/healthz")
+def healthz():
+    """Liveness for a reverse proxy or load balancer: no sign-in, no database, no template."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.route("/home")
 @login_required
 def home():

@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..models import INQUIRY_CHANNELS, STATEMENT_KINDS, Incident, PressInquiry, Recall, Statement, User, UserRole
-from ..web.filters import FilterParser, like_pattern
+from ..web.filters import MAX_ID, FilterParser, like_pattern
 from ..workflow import INQUIRY, STATEMENT
 from . import one_voice
 from .services import versions
@@ -241,7 +241,8 @@ def _record_choices(model, keep: int | None) -> list[tuple[int, str]]:
     rows = db.session.execute(
         sa.select(model.id, model.reference, model.title).order_by(model.created_at.desc()).limit(CHOICES_LIMIT)
     ).all()
-    if keep and keep not in {r.id for r in rows}:
+    # A forged id past INTEGER would overflow the database driver: no such record anyway.
+    if keep and 0 < keep <= MAX_ID and keep not in {r.id for r in rows}:
         rows += db.session.execute(sa.select(model.id, model.reference, model.title).where(model.id == keep)).all()
     return [(r.id, f"{r.reference} — {r.title}"[:120]) for r in rows]
 

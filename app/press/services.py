@@ -27,6 +27,7 @@ from ..models.types import utcnow
 from ..permissions import Permission
 from ..references import next_reference
 from ..signatures.services import sign
+from ..web.filters import MAX_ID, whole_number
 from ..workflow import INQUIRY, STATEMENT
 
 TITLE_LIMIT = 200
@@ -109,7 +110,7 @@ def _links(values: dict, errors: dict) -> None:
         except (TypeError, ValueError):
             errors[name] = ["Choose one from the list."]
             continue
-        if db.session.get(model, values[name]) is None:
+        if not 0 < values[name] <= MAX_ID or db.session.get(model, values[name]) is None:
             errors[name] = ["No such record; choose one from the list."]
 
 
@@ -130,7 +131,8 @@ def validate_inquiry(data: dict) -> dict:
     if assignee in (None, "", 0):
         values["assignee_id"] = None
     else:
-        user = db.session.get(User, int(assignee)) if str(assignee).isdigit() else None
+        number = whole_number(str(assignee))
+        user = db.session.get(User, number) if number else None
         if user is None or not user.active or not user.can(Permission.PRESS_MANAGE):
             errors["assignee_id"] = ["Choose an active marketing user or admin."]
         else:

@@ -13,7 +13,7 @@ from ..models import EFFECTIVENESS_LEVELS, NOTICE_METHODS, Recall, RecallNotice
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
-from ..web.filters import MAX_ID, FilterParser
+from ..web.filters import FilterParser, whole_number
 from ..web.forms import ConfirmForm, apply_domain_errors
 from ..web.template_helpers import user_zone
 from . import bp, notice_queries, notices, responses
@@ -86,7 +86,7 @@ def _chosen_ids() -> list[int] | None:
     values = request.form.getlist("notice")
     if len(values) > MAX_CHOSEN:
         raise ValidationError(f"Choose at most {MAX_CHOSEN} consignees at once.")
-    return sorted({int(v) for v in values if v.isascii() and v.isdigit() and 0 < int(v) <= MAX_ID})
+    return sorted({n for v in values if (n := whole_number(v))})
 
 
 def _back(recall_id: int):

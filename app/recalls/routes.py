@@ -69,7 +69,7 @@ def _roots_and_scope(form: ProposeForm) -> tuple[list[int], list[int] | None] | 
 @bp.route("/propose", methods=["GET", "POST"])
 @permission_required(Permission.RECALL_PROPOSE)
 def propose():
-    incident_id = request.args.get("incident", type=int)
+    incident_id = FilterParser(request.args).record_id("incident")  # 30 digits: past INTEGER
     if not incident_id:
         abort(404)
     incident = db.get_or_404(Incident, incident_id)

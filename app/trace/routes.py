@@ -13,7 +13,7 @@ from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..press import one_voice
 from ..web.csv_export import csv_response
-from ..web.filters import FilterParser
+from ..web.filters import FilterParser, whole_number
 from ..workflow import LOT
 from . import bp, engine, services
 from .forms import StatusForm
@@ -27,8 +27,8 @@ def _ids_from_args(name: str) -> list[int]:
     """Record ids from repeated query arguments (?root=1&root=2); bad values are ignored."""
     values = []
     for raw in request.args.getlist(name)[:MAX_ROOTS]:
-        if raw.isdigit() and 0 < int(raw) <= 2_147_483_647:
-            values.append(int(raw))
+        if number := whole_number(raw):
+            values.append(number)
     return sorted(set(values))
 
 
@@ -158,8 +158,9 @@ def status():
             for message in errors:
                 flash(message, "danger")
         return redirect(back)
-    roots = [int(v) for v in request.form.getlist("root") if v.isdigit()][:MAX_ROOTS]
-    chosen = [int(v) for v in request.form.getlist("lot") if v.isdigit() and int(v) <= 2_147_483_647]
+    # Bad values ("²", 30 digits: past INTEGER, the driver would fail) are dropped.
+    roots = [n for v in request.form.getlist("root") if (n := whole_number(v))][:MAX_ROOTS]
+    chosen = [n for v in request.form.getlist("lot") if (n := whole_number(v))]
     lots = engine.affected_ids(roots) if form.scope.data == "all" and roots else chosen
     try:
         result = services.change_status(lots, form.move.data, form.reason.data, current_user)

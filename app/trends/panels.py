@@ -13,7 +13,7 @@ from ..charts.effectiveness import (
 from ..charts.pareto import PARETO_TITLE, pareto_chart
 from ..charts.rates import RATES_TITLE, rates_chart
 from ..charts.weekly import WEEKLY_TITLE, weekly_chart
-from ..web.filters import FilterParser
+from ..web.filters import FilterParser, whole_number
 from . import queries
 
 KINDS = ("weekly", "pareto", "rates", "effectiveness")
@@ -39,8 +39,8 @@ class TrendFilters:
         raw = (args.get("months") or "").strip()
         months = DEFAULT_MONTHS
         if raw:
-            if raw.isdigit() and 1 <= int(raw) <= MAX_MONTHS:
-                months = int(raw)
+            if number := whole_number(raw, MAX_MONTHS):
+                months = number
             else:
                 parser.errors.append(
                     f"The period '{raw[:20]}' is not a whole number of months from 1 to {MAX_MONTHS}; "

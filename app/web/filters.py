@@ -5,6 +5,16 @@ from datetime import date
 MAX_ID = 2_147_483_647
 
 
+def whole_number(value: str, maximum: int = MAX_ID) -> int | None:
+    """`value` as a number from 1 to `maximum`, or None. Only ASCII digits: "²".isdigit() is
+    true but int("²") raises, and int() refuses more than 4,300 digits."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(maximum)):
+        return None
+    number = int(value)
+    return number if 0 < number <= maximum else None
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -32,10 +42,10 @@ class FilterParser:
         value = (self.args.get(name) or "").strip()
         if not value:
             return None
-        if not value.isdigit() or not 0 < int(value) <= MAX_ID:
+        number = whole_number(value)
+        if number is None:
             self.errors.append(f"{name.replace('_', ' ').capitalize()} '{value[:40]}' is not valid; ignored.")
-            return None
-        return int(value)
+        return number
 
     def date(self, name: str, label: str) -> date | None:
         value = (self.args.get(name) or "").strip()
@@ -49,4 +59,4 @@ class FilterParser:
 
     def page(self) -> int:
         value = (self.args.get("page") or "1").strip()
-        return int(value) if value.isdigit() and 0 < int(value) <= 1_000_000 else 1
+        return whole_number(value, 1_000_000) or 1
