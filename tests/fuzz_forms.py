@@ -210,6 +210,7 @@ class Spec:
     success_status: tuple[int, ...] = (302,)
     query: dict[str, Field] = field(default_factory=dict)  # fuzzed query-string arguments
     method_get_too: bool = False
+    success_flash: bool = True  # a success redirect says so with a "success" flash (sign-in does not)
     remake: tuple[str, ...] = ()  # world keys to make again after a success ("{state}" filled in)
 
 
@@ -589,7 +590,7 @@ SPECS = [
             "remember": Field("bool", ""),
         },
         anonymous=True,
-        success_status=(302,),
+        success_flash=False,
     ),
     Spec("auth.logout", lambda w, s, m: "/auth/logout", {}),
     Spec(
@@ -904,10 +905,7 @@ def new_audit_actions(before_count: int) -> list[str]:
 
 # --- Outcomes --------------------------------------------------------------------------------
 
-_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-RESULTS_PATH = (
-    Path(__file__).resolve().parent.parent / "instance" / f"fuzz-results{'-' + _WORKER if _WORKER else ''}.json"
-)
+RESULTS_DIR = Path(__file__).resolve().parent.parent / "instance"
 COUNTS: dict[str, Counter] = defaultdict(Counter)
 
 
@@ -927,10 +925,13 @@ def totals() -> Counter:
 def write_results(extra: dict) -> Path | None:
     if not COUNTS:
         return None
-    RESULTS_PATH.parent.mkdir(parents=True, exist_ok=True)
+    # instance/fuzz-results-<engine>[-<xdist worker>].json
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    path = RESULTS_DIR / f"fuzz-results-{extra['engine']}{'-' + worker if worker else ''}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {**extra, "total": dict(totals()), "per_form": {k: dict(v) for k, v in sorted(COUNTS.items())}}
-    RESULTS_PATH.write_text(json.dumps(payload, indent=2, sort_keys=True))
-    return RESULTS_PATH
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True))
+    return path
 
 
 def upload_value(content_name):

@@ -30,7 +30,10 @@ class Entity:
 
     def find(self, key_value: str, exclude_id: int | None = None):
         column = getattr(self.model, self.key)
-        stmt = sa.select(self.model).where(sa.func.lower(column) == key_value.lower())
+        # SQLite's lower() folds ASCII only ("ǅ" stays "ǅ", Python gives "ǆ"): the exact
+        # value is compared too, so a repeat is refused here and never hits the unique index.
+        same = sa.or_(column == key_value, sa.func.lower(column) == key_value.lower())
+        stmt = sa.select(self.model).where(same)
         if exclude_id:
             stmt = stmt.where(self.model.id != exclude_id)
         return db.session.scalar(stmt)

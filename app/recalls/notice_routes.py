@@ -173,7 +173,7 @@ def record_notification(recall_id: int, notice_id: int):
     if form.validate_on_submit():
         typed = form.notified_at.data
         when = local_to_utc(typed, user_zone().key) if typed else None
-        method = form.method.data
+        method = form.method.data or ""  # left out of the post: the service names the error
         done = f"{notice.consignee.name}: notified by {notices.HAND_METHODS.get(method, method).lower()}."
         result = _save(
             form,
