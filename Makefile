@@ -55,8 +55,9 @@ security: $(VENV)/.dev-installed
 
 # 10,000 generated submissions to every form and the recall response link (make test runs a
 # few per form); counts in instance/fuzz-results.json. PostgreSQL: add TEST_DATABASE_URL=...
+FUZZ_EXAMPLES ?= 10000
 fuzz: $(VENV)/.dev-installed
-	FUZZ_EXAMPLES=10000 $(BIN)/python -m pytest -p no:xdist -q tests/test_fuzz.py
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:xdist -q tests/test_fuzz.py -k test_fuzz_form
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

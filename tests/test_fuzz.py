@@ -318,3 +318,10 @@ def test_a_notification_without_a_method_is_refused_not_a_500(login_as):
     notice_id = world.notice_id()
     response = client.post(f"/recalls/{world.get('recall')}/notices/{notice_id}/notified", data={"notified_note": "x"})
     assert response.status_code == 422
+
+
+def test_a_thousand_digit_number_is_refused_not_a_500(login_as):
+    # WTForms' NumberRange calls math.isnan() on the int: OverflowError past float's range.
+    client = login_as(ff.ALL_ROLES)
+    data = {"name": "Tell sales", "event": "complaint.logged", "roles": "sales", "min_severity": "9" * 1000}
+    assert client.post("/alerts/rules/new", data=data).status_code == 422

@@ -1,12 +1,12 @@
 """Alert forms: a rule (who hears about which event), a switch for a rule."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..admin.forms import MultiCheckboxField
 from ..permissions import ROLE_LABELS, ROLES
-from ..web.forms import VersionedForm, strip
+from ..web.forms import VersionedForm, WholeNumberField, strip
 from .catalogue import EVENTS, event_choices
 from .rules import NAME_MAX
 
@@ -26,7 +26,7 @@ class RuleForm(VersionedForm):
     roles = MultiCheckboxField("Roles", choices=[(r, ROLE_LABELS[r]) for r in ROLES])
     users = SelectMultipleField("Named users", coerce=int, render_kw={"size": 8})
     notify_assignee = BooleanField("Also tell the assignee")
-    min_severity = IntegerField(
+    min_severity = WholeNumberField(
         "Minimum severity (1–5)",
         validators=[Optional(), NumberRange(min=1, max=5, message="Enter a whole number from 1 to 5.")],
         description=(

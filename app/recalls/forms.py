@@ -3,12 +3,12 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import CLASSIFICATIONS, DEPTHS, EFFECTIVENESS_LEVELS, REMEDIES
 from ..signatures.forms import SignatureFields
-from ..web.forms import ConfirmForm, none_if_empty, strip
+from ..web.forms import ConfirmForm, WholeNumberField, none_if_empty, strip
 
 MAX_CODES = 1000  # lot codes typed into one box
 
@@ -56,7 +56,7 @@ class ProposeForm(FlaskForm):
     depth = _choice("Depth", DEPTHS, "Choose how far down the chain the recall goes.")
     public_warning = BooleanField("Public warning (press release)")
     effectiveness_level = _choice("Effectiveness check level", EFFECTIVENESS_LEVELS, "Choose the check level.")
-    effectiveness_percent = IntegerField(
+    effectiveness_percent = WholeNumberField(
         "Share to check (%)",
         validators=[Optional(), NumberRange(min=11, max=99, message="Between 11 and 99 percent.")],
         description="Level B only.",

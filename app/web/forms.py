@@ -2,7 +2,7 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, IntegerField
 
 
 def strip(value):
@@ -14,6 +14,17 @@ def none_if_empty(value):
         value = value.strip()
         return value or None
     return value
+
+
+class WholeNumberField(IntegerField):
+    """An IntegerField that refuses more than 18 digits: WTForms' NumberRange turns the number
+    into a float to check for NaN, and a 1,000-digit one raises OverflowError (a 500)."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > 18:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid integer value."))
+        super().process_formdata(valuelist)
 
 
 class ConfirmForm(FlaskForm):
