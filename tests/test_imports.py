@@ -684,6 +684,14 @@ def test_running_and_stalled_jobs(login_as, app):
     assert b'<meta http-equiv="refresh" content="2">' in page.data
     assert page.headers["Refresh"] == "2"
     assert b"50,000 rows read (25% of the file)" in page.data
+    assert f'href="/imports/job/{job_id}?refresh=off">Stop reloading'.encode() in page.data
+
+    # The user stopped the reloading (WCAG 2.2.1): no meta tag, no header, a link to look again.
+    stopped = client.get(f"/imports/job/{job_id}?refresh=off")
+    assert stopped.status_code == 200
+    assert b"http-equiv" not in stopped.data
+    assert "Refresh" not in stopped.headers
+    assert f'href="/imports/job/{job_id}">Reload to see progress'.encode() in stopped.data
 
     status["updated"] = now - 3600
     path = jobs.import_dir() / f"{job_id}.json"

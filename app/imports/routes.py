@@ -47,7 +47,10 @@ def job(job_id: str):
     status = jobs.load(job_id)
     if status is None:
         abort(404)
-    response = render_template("imports/job.html", job=_view(status))
-    if status["state"] == "running":
+    # Reload while the import runs, so the progress moves; ?refresh=off stops it (WCAG 2.2.1:
+    # a page that times itself must let the user turn that off).
+    refresh = status["state"] == "running" and request.args.get("refresh") != "off"
+    response = render_template("imports/job.html", job=_view(status), refresh=refresh)
+    if refresh:
         return response, 200, {"Refresh": "2"}  # as well as the meta tag, for clients that skip it in <body>
     return response
