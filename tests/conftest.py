@@ -70,15 +70,26 @@ def database_url(tmp_path_factory):
     return url
 
 
+# Every sequence of the test schema back to 1, as TRUNCATE ... RESTART IDENTITY would do.
+_RESTART_SEQUENCES = sa.text(
+    "SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S' AND c.relnamespace = 'public'::regnamespace"
+)
+
+
 def empty_tables() -> None:
+    """Delete every row, children first, and restart the id sequences.
+
+    DELETE rather than TRUNCATE on PostgreSQL too: TRUNCATE gives each of the ~30 tables new
+    files, which cost ~850 ms per test here against ~20 ms for deleting the few rows a test writes
+    (the PostgreSQL pass spent most of its time emptying tables).
+    """
     db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
+        for name in tables:
+            conn.execute(sa.text(f"DELETE FROM {name}"))
         if db.engine.dialect.name == "postgresql":
-            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for name in tables:
-                conn.execute(sa.text(f"DELETE FROM {name}"))
+            conn.execute(_RESTART_SEQUENCES)
 
 
 class BufferedClient(FlaskClient):
