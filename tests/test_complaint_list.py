@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.web import pagination
 from tests import factories
 
 
@@ -145,3 +146,24 @@ def test_csv_export_respects_filters_and_neutralises_formulas(app, login_as, lis
     assert rows[1]["injury"] == "yes" and rows[1]["product_sku"] == "GR-500"
     everything = login_as("sales").get("/complaints/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in everything and "'+L1" in everything
+
+
+def test_a_long_list_counts_only_ten_pages_past_the_current_one(make_app, monkeypatch):
+    """The total is a floor ("5+") until the user pages near the end; filters count exactly."""
+    monkeypatch.setattr(pagination, "COUNT_CAP", 5)
+    monkeypatch.setattr(pagination, "PAGES_AHEAD", 2)
+    app = make_app(PER_PAGE=2)
+    with app.app_context():
+        sales = factories.make_user(("sales",))
+        for index in range(12):
+            factories.make_complaint(actor=sales, injury=index < 3)
+        client = app.test_client()
+        client.post("/auth/login", data={"username": sales.username, "password": "correct-horse-1"})
+        pages = {n: client.get(f"/complaints/?page={n}").get_data(as_text=True) for n in (1, 3, 5, 6)}
+        injuries = client.get("/complaints/?injury=1").get_data(as_text=True)
+    assert "5+ results (only this many are counted" in pages[1]
+    assert '?page=3">3<' in pages[1] and '?page=4">' not in pages[1]  # pages known so far: 5 rows -> 3
+    assert "8+ results" in pages[3] and '?page=4">4<' in pages[3]  # counted up to offset 4 + 2 pages
+    assert "12 results" in pages[5] and "counted" not in pages[5]  # the end is in reach: exact
+    assert "-0002<" in pages[6] and "-0001<" in pages[6] and "-0003<" not in pages[6]
+    assert "3 results" in injuries and "+" not in injuries.split("results")[0][-5:]

@@ -13,6 +13,7 @@ from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, like_pattern
 from ..web.forms import apply_domain_errors
+from ..web.pagination import paginate
 from . import bp, masterdata
 from .forms import UploadForm
 
@@ -49,10 +50,16 @@ def _list(kind: str):
         stmt = stmt.where(sa.or_(*[getattr(model, c).ilike(pattern, escape="\\") for c in page_def["search"]]))
     if request.args.get("format") == "csv":
         fields = page_def["entity"].fields
-        rows = ([getattr(r, f) for f in fields] for r in db.session.scalars(stmt))
-        return csv_response(f"{kind}s-{utcnow():%Y%m%d}.csv", list(fields), rows)
-    page = db.paginate(stmt, page=parser.page(), per_page=current_app.config["PER_PAGE"], error_out=False)
+        return csv_response(f"{kind}s-{utcnow():%Y%m%d}.csv", list(fields), _csv_rows(stmt, fields))
+    page = paginate(stmt, page=parser.page(), per_page=current_app.config["PER_PAGE"])
     return render_template(f"admin/{kind}s.html", page=page, q=q, kinds=page_def["kinds"])
+
+
+def _csv_rows(stmt: sa.Select, fields):
+    """Read in batches when the response is streamed, in that context's session: a query
+    started in the view loses its session when the view's context ends."""
+    for record in db.session.scalars(stmt.execution_options(yield_per=1000)):
+        yield [getattr(record, f) for f in fields]
 
 
 def _edit(kind: str, record_id: int | None):

@@ -13,6 +13,7 @@ from ..models import AuditEvent, User
 from ..permissions import Permission, permission_required
 from ..web.filters import FilterParser, like_pattern
 from ..web.forms import ConfirmForm, apply_domain_errors
+from ..web.pagination import paginate
 from . import bp
 from .forms import UserForm
 
@@ -130,5 +131,5 @@ def audit():
         )
     if record_type:
         stmt = stmt.where(AuditEvent.record_type == record_type)
-    page = db.paginate(stmt, page=parser.page(), per_page=current_app.config["PER_PAGE"] * 2, error_out=False)
+    page = paginate(stmt, page=parser.page(), per_page=current_app.config["PER_PAGE"] * 2)
     return render_template("admin/audit.html", page=page, q=q, record_type=record_type)

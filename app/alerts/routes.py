@@ -13,6 +13,7 @@ from ..permissions import ROLE_LABELS, Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, like_pattern
 from ..web.forms import ConfirmForm, apply_domain_errors, warn_stale
+from ..web.pagination import paginate
 from . import bp, inbox, outbox, rules
 from .catalogue import EVENTS
 from .forms import RuleForm, ToggleForm
@@ -45,11 +46,10 @@ def inbox_page():
     show = parser.choice("show", ("unread", "all")) or "all"
     for message in parser.errors:
         flash(message, "warning")
-    page = db.paginate(
+    page = paginate(
         inbox.inbox_statement(current_user.id, unread_only=show == "unread"),
         page=parser.page(),
         per_page=current_app.config["PER_PAGE"],
-        error_out=False,
     )
     return render_template("alerts/inbox.html", page=page, show=show, events=EVENTS)
 
@@ -254,7 +254,7 @@ def mail():
         return csv_response(f"mail-log-{utcnow():%Y%m%d-%H%M}.csv", CSV_HEADER, _csv_rows(stmt))
     for message in parser.errors:
         flash(message, "warning")
-    page = db.paginate(stmt, page=parser.page(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    page = paginate(stmt, page=parser.page(), per_page=current_app.config["PER_PAGE"])
     return render_template(
         "alerts/mail_log.html",
         page=page,

@@ -15,6 +15,7 @@ from ..signatures.services import SignatureRefused, record_refusal, signatures_f
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors, warn_stale
+from ..web.pagination import paginate
 from ..workflow import ACTION
 from . import bp, queries, services
 from .forms import TRANSITION_FORMS, ActionForm, JustifyForm, NewActionForm
@@ -36,12 +37,11 @@ def incident_url(incident_id: int) -> str | None:
 @permission_required(Permission.ACTION_VIEW)
 def list_actions():
     filters = queries.ActionFilters.from_args(request.args)
-    page = db.paginate(
+    page = paginate(
         filters.statement(services.today()),
         page=FilterParser(request.args).page(),
         per_page=current_app.config["PER_PAGE"],
         max_per_page=100,
-        error_out=False,
     )
     for message in filters.errors:
         flash(message, "warning")

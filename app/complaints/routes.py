@@ -18,6 +18,7 @@ from ..trace.services import lots_named_in
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors, warn_stale
+from ..web.pagination import paginate
 from ..web.template_helpers import user_zone
 from ..workflow import COMPLAINT
 from . import bp, queries, services
@@ -41,12 +42,11 @@ def _form_data(form: ComplaintForm) -> dict:
 @permission_required(Permission.COMPLAINT_VIEW)
 def list_complaints():
     filters = queries.ComplaintFilters.from_args(request.args)
-    page = db.paginate(
+    page = paginate(
         filters.statement(user_zone()),
         page=FilterParser(request.args).page(),
         per_page=current_app.config["PER_PAGE"],
         max_per_page=100,
-        error_out=False,
     )
     products = db.session.scalars(sa.select(Product).order_by(Product.sku)).all()
     for message in filters.errors:

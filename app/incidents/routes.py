@@ -20,6 +20,7 @@ from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
 from ..web.forms import apply_domain_errors, warn_stale
+from ..web.pagination import paginate
 from ..web.transitions import submit_transition
 from ..workflow import INCIDENT
 from . import bp, clusters, queries, scope, services
@@ -43,12 +44,11 @@ def _form_data(form: IncidentForm) -> dict:
 @permission_required(Permission.INCIDENT_VIEW)
 def list_incidents():
     filters = queries.IncidentFilters.from_args(request.args)
-    page = db.paginate(
+    page = paginate(
         filters.statement(),
         page=FilterParser(request.args).page(),
         per_page=current_app.config["PER_PAGE"],
         max_per_page=100,
-        error_out=False,
     )
     for message in filters.errors:
         flash(message, "warning")

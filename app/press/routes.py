@@ -15,6 +15,7 @@ from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors, warn_stale
+from ..web.pagination import paginate
 from ..web.transitions import submit_transition
 from ..workflow import INQUIRY, STATEMENT
 from . import bp, pdf, queries, services
@@ -28,12 +29,11 @@ def statement_kind(kind: str) -> str:
 
 
 def _page(stmt):
-    return db.paginate(
+    return paginate(
         stmt,
         page=FilterParser(request.args).page(),
         per_page=current_app.config["PER_PAGE"],
         max_per_page=100,
-        error_out=False,
     )
 
 

@@ -15,6 +15,7 @@ from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors
+from ..web.pagination import paginate
 from ..web.transitions import submit_transition
 from ..workflow import RECALL
 from . import bp, notice_queries, queries, responses, services
@@ -35,12 +36,11 @@ def list_recalls():
     if request.args.get("format") == "csv":
         rows = queries.csv_rows(filters.statement())
         return csv_response(f"recalls-{utcnow():%Y%m%d-%H%M}.csv", queries.CSV_HEADER, rows)
-    page = db.paginate(
+    page = paginate(
         filters.statement(),
         page=FilterParser(request.args).page(),
         per_page=current_app.config["PER_PAGE"],
         max_per_page=100,
-        error_out=False,
     )
     for message in filters.errors:
         flash(message, "warning")
