@@ -7,6 +7,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..models import CLASSIFICATIONS, Incident, IncidentLot, Lot, Recall, RecallLot, RecallNotice
+from ..trace.engine import id_in
 from ..trace.services import lots_named_in
 from ..web.filters import FilterParser, like_pattern
 from ..workflow import RECALL
@@ -63,9 +64,10 @@ class RecallFilters:
 
 def lot_counts(recall_ids) -> dict[int, int]:
     """{recall id: lots in scope} in one query."""
+    # id_in: the CSV passes every recall, more ids than an IN list may bind.
     rows = db.session.execute(
         sa.select(RecallLot.recall_id, sa.func.count())
-        .where(RecallLot.recall_id.in_(list(recall_ids)))
+        .where(id_in(RecallLot.recall_id, recall_ids))
         .group_by(RecallLot.recall_id)
     )
     return dict(rows.all())
