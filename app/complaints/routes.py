@@ -1,6 +1,7 @@
 """Complaint pages: thin views over services.py and queries.py."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -87,7 +88,20 @@ def create():
 @bp.route("/<int:complaint_id>")
 @permission_required(Permission.COMPLAINT_VIEW)
 def detail(complaint_id: int):
-    return _render_detail(db.get_or_404(Complaint, complaint_id), CommentForm())
+    # The people and things the page names come with the complaint, not one query each.
+    complaint = db.session.scalar(
+        sa.select(Complaint)
+        .where(Complaint.id == complaint_id)
+        .options(
+            so.joinedload(Complaint.customer),
+            so.joinedload(Complaint.product),
+            so.joinedload(Complaint.investigator),
+            so.joinedload(Complaint.created_by),
+        )
+    )
+    if complaint is None:
+        abort(404)
+    return _render_detail(complaint, CommentForm())
 
 
 def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int = 200):
@@ -102,7 +116,7 @@ def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int 
         field_labels=services.FIELD_LABELS,
         known_lots=known_lots,
         unknown_lots=unknown_lots,
-        suggestions=suggest_incidents(complaint),
+        suggestions=suggest_incidents(complaint, known=known_lots),
         attachments=attachment_panel("complaint", complaint.id, current_user),
         approved_words=one_voice.for_complaint(complaint.id),
     ), status

@@ -24,10 +24,12 @@ class Suggestion:
     reasons: list[str]
 
 
-def suggest_incidents(complaint: Complaint, limit: int = SUGGESTIONS) -> list[Suggestion]:
+def suggest_incidents(complaint: Complaint, limit: int = SUGGESTIONS, known: list | None = None) -> list[Suggestion]:
     """Open incidents (not closed, not already linked) that share the complaint's product, one
-    of its lot codes, or hold one of its lots' inputs in their traced lots. Four queries."""
-    known, _ = lots_named_in([complaint.id])
+    of its lot codes, or hold one of its lots' inputs in their traced lots. Four queries, two
+    when the caller gives the complaint's `known` lots (lots_named_in), as its page has them."""
+    if known is None:
+        known, _ = lots_named_in([complaint.id])
     upstream = [r.id for r in engine.backward([r.id for r in known])]
     codes = sa.select(ComplaintLot.lot_code).where(ComplaintLot.complaint_id == complaint.id)
     same_product = (

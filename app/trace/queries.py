@@ -1,4 +1,4 @@
-"""Lot search: filters from the query string."""
+"""Lot search: filters from the query string; the lot list's CSV rows."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -6,9 +6,23 @@ from datetime import date
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..extensions import db
 from ..models import LOT_KINDS, Lot
-from ..web.filters import FilterParser, like_pattern
+from ..search.query import code_upper_bound
+from ..web.filters import FilterParser
 from ..workflow import LOT
+
+
+def code_prefix(prefix: str) -> tuple[sa.ColumnElement[bool], ...]:
+    """upper(code) in [PREFIX, the next prefix): a range on the search's ix_search_lots_code
+    expression index (byte order on PostgreSQL). LIKE 'prefix%' could use no index on plant-1M:
+    SQLite's LIKE ignores case, PostgreSQL's database collation is not byte order; both read
+    all 1,000,000 lots (140 and 280 ms)."""
+    code = prefix.upper()
+    column = sa.func.upper(Lot.code)
+    if db.session.get_bind().dialect.name == "postgresql":
+        column = column.collate("C")
+    return column >= code, column < code_upper_bound(code)
 
 
 @dataclass
@@ -36,11 +50,10 @@ class LotFilters:
         return filters
 
     def statement(self) -> sa.Select:
-        """Lots matching the filters; a code search is a prefix match so it can use the index."""
+        """Lots matching the filters; a code search is a prefix match, in any case, on the index."""
         stmt = sa.select(Lot).options(so.joinedload(Lot.product))
         if self.q:
-            escaped = like_pattern(self.q)[1:]  # "prefix%": the unique index on code serves it
-            stmt = stmt.where(Lot.code.like(escaped, escape="\\"))
+            stmt = stmt.where(*code_prefix(self.q))
         if self.status:
             stmt = stmt.where(Lot.status == self.status)
         if self.kind:
@@ -52,3 +65,25 @@ class LotFilters:
         if self.produced_to:
             stmt = stmt.where(Lot.produced_on <= self.produced_to)
         return stmt.order_by(Lot.code)
+
+
+CSV_HEADER = [
+    "lot_code",
+    "product_sku",
+    "kind",
+    "quantity",
+    "unit",
+    "produced_on",
+    "expires_on",
+    "site",
+    "line",
+    "status",
+]
+
+
+def csv_rows(stmt: sa.Select):
+    """The lots' CSV rows, read in batches. A generator function, so the query runs when the
+    response is streamed, in the session of that context: a query started in the view would
+    lose its session when the view's context ends, before the second batch is read."""
+    for r in db.session.scalars(stmt.execution_options(yield_per=1000)):
+        yield [r.code, r.product.sku, r.kind, r.quantity, r.unit, r.produced_on, r.expires_on, r.site, r.line, r.status]

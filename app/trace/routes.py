@@ -14,10 +14,11 @@ from ..permissions import Permission, permission_required
 from ..press import one_voice
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
+from ..web.pagination import paginate
 from ..workflow import LOT
 from . import bp, engine, services
 from .forms import StatusForm
-from .queries import LotFilters
+from .queries import CSV_HEADER, LotFilters, csv_rows
 
 MAX_ROOTS = 200
 TRACE_ROWS_SHOWN = 1000
@@ -47,26 +48,8 @@ def list_lots():
     filters = LotFilters.from_args(request.args)
     stmt = filters.statement()
     if request.args.get("format") == "csv":
-        rows = (
-            [r.code, r.product.sku, r.kind, r.quantity, r.unit, r.produced_on, r.expires_on, r.site, r.line, r.status]
-            for r in db.session.scalars(stmt.execution_options(yield_per=1000))
-        )
-        header = [
-            "lot_code",
-            "product_sku",
-            "kind",
-            "quantity",
-            "unit",
-            "produced_on",
-            "expires_on",
-            "site",
-            "line",
-            "status",
-        ]
-        return csv_response(f"lots-{utcnow():%Y%m%d}.csv", header, rows)
-    page = db.paginate(
-        stmt, page=FilterParser(request.args).page(), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+        return csv_response(f"lots-{utcnow():%Y%m%d}.csv", CSV_HEADER, csv_rows(stmt))
+    page = paginate(stmt, page=FilterParser(request.args).page(), per_page=current_app.config["PER_PAGE"])
     for message in filters.errors:
         flash(message, "warning")
     products = db.session.scalars(sa.select(Product).order_by(Product.sku)).all()
