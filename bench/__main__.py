@@ -23,6 +23,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", choices=PARTS, help="run one part (default: all)")
     parser.add_argument("--load-seconds", type=int, default=60, help="length of each load run (default 60)")
     parser.add_argument(
+        "--soak-seconds", type=int, default=300, help="length of the run with the most users (default 300: 5 minutes)"
+    )
+    parser.add_argument(
         "--load-users",
         type=lambda v: [int(n) for n in v.split(",")],
         default=[10, 50],
@@ -93,7 +96,15 @@ def main(argv: list[str]) -> None:
     )
     new_entries += page_entries
     load_entries = (
-        load.run(engines(args.engine, args.lots), args.lots, args.rebuild, args.load_seconds, args.load_users, log)
+        load.run(
+            engines(args.engine, args.lots),
+            args.lots,
+            args.rebuild,
+            args.load_seconds,
+            args.soak_seconds,
+            args.load_users,
+            log,
+        )
         if "load" in wanted
         else []
     )

@@ -120,8 +120,10 @@ def missed_targets(entries_: list[dict]) -> list[str]:
     """Targets: forward trace + consignees <= 50 ms and <= 3x the bound; backward <= 20 ms;
     the incident report (500 lots, 50 actions) <= 300 ms; alert emails >= 200/s with one
     worker and commit -> delivered p95 <= 2 s, each message delivered exactly once; the
-    recall report of 10,000 consignees <= 3 s and <= 300 MB; a mock recall < 5 s; dashboard and
-    search <= 100 ms median server time and <= 12 SQL statements per page, for every case;
+    recall report of 10,000 consignees <= 3 s and <= 300 MB; a mock recall < 5 s; every HTML
+    page (dashboards, search, lists, details, forms, trace pages) <= 100 ms median server time
+    and <= 12 SQL statements, for every case; CSV exports <= 12 statements; the incident
+    report page <= 300 ms;
     under load (gunicorn, PostgreSQL) p95 <= 100 ms at 10 users, no failed request, and the
     complaint list's throughput >= 20% of the bare route's."""
     missed = []
@@ -135,7 +137,7 @@ def missed_targets(entries_: list[dict]) -> list[str]:
         if e["name"].startswith("load ") or e["name"] in ("complaint list 10 users", "bare flask 10 users"):
             missed += _load_missed(e)
             continue
-        if e["name"] in ("dashboard", "search"):
+        if isinstance(e.get("cases"), dict) and "query_limit" in e:  # page entries (bench/app_pages.py)
             missed += _page_missed(e)
             continue
         target = TARGETS_MS.get(e["name"])
@@ -169,13 +171,15 @@ def _recall_missed(e: dict) -> list[str]:
 
 
 def _page_missed(e: dict) -> list[str]:
+    """Each case against its own target if it has one, else its entry's (None: no target)."""
     missed = []
     for case, figures in e["cases"].items():
         where = f"{e['engine']} {e['name']} ({case})"
-        if figures["median_ms"] > e["target_ms"]:
-            missed.append(f"{where}: median {figures['median_ms']} ms > {e['target_ms']} ms")
-        if figures["queries"] > e["query_limit"]:
-            missed.append(f"{where}: {figures['queries']} SQL statements > {e['query_limit']}")
+        target, limit = figures.get("target_ms", e["target_ms"]), e["query_limit"]
+        if target is not None and figures["median_ms"] > target:
+            missed.append(f"{where}: median {figures['median_ms']} ms > {target} ms")
+        if limit is not None and figures["queries"] > limit:
+            missed.append(f"{where}: {figures['queries']} SQL statements > {limit}")
     return missed
 
 
