@@ -46,6 +46,12 @@ def register_extensions(app: Flask) -> None:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     app.url_map.converters["int"] = BoundedIntConverter
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from .models.db_setup import postgres_connect_args
+
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        connect_args = options.get("connect_args", {}) | postgres_connect_args(app.config["POSTGRES_SETTINGS"])
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options | {"connect_args": connect_args}
     db.init_app(app)
     from .models.db_setup import include_name
     from .models.types import render_item

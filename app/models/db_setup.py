@@ -1,6 +1,23 @@
 """Per-engine connection settings."""
 
+import re
+
 import sqlalchemy as sa
+
+_SETTING = re.compile(r"[a-z_]+=[A-Za-z0-9_.]+")
+
+
+def postgres_connect_args(settings: str) -> dict:
+    """'random_page_cost=1.1 jit=off' -> libpq startup options, set once per connection.
+
+    Startup options rather than SET on connect: a SET inside the pool's first transaction
+    would be undone by its rollback.
+    """
+    pairs = settings.split()
+    bad = [pair for pair in pairs if not _SETTING.fullmatch(pair)]
+    if bad:
+        raise RuntimeError(f"LOTLINE_POSTGRES_SETTINGS: {' '.join(bad)!r} is not name=value (e.g. jit=off)")
+    return {"options": " ".join(f"-c {pair}" for pair in pairs)} if pairs else {}
 
 
 def install_engine_hooks(engine: sa.Engine) -> None:
