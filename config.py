@@ -89,6 +89,8 @@ class Config:
     UPLOAD_DIR = Path(os.environ.get("LOTLINE_UPLOAD_DIR", INSTANCE_DIR / "uploads"))
     MAX_ATTACHMENT_BYTES = int(os.environ.get("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024)))
     PER_PAGE = 25
+    # The Trends page reuses its charts for this long per app process (app/trends/cache.py).
+    TRENDS_CACHE_SECONDS = float(os.environ.get("TRENDS_CACHE_SECONDS", "300"))
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a secret
 
     @classmethod
@@ -113,6 +115,7 @@ class TestConfig(Config):
     ALERT_RETRY_MAX_SECONDS = 0.2
     ALERT_POLL_SECONDS = 0.05
     MAIL_TIMEOUT = 5.0
+    TRENDS_CACHE_SECONDS = 0  # each test sees its own data at once
     IMPORTS_SYNC = True  # run bulk imports inside the request, so tests see the finished job
     # Never the instance folder; the test fixtures point each test at its own temp folder.
     UPLOAD_DIR = Path(tempfile.gettempdir()) / "lotline-test-uploads"

@@ -428,3 +428,28 @@ def test_trends_page_issues_the_same_few_statements_whatever_the_data_size(app, 
     assert large == small, statements
     print(f"trends page: {large} SQL statements")
     assert large <= 12, statements
+
+
+def test_the_page_reuses_its_charts_for_the_configured_time_and_says_so(make_app, monkeypatch):
+    from app.trends import cache
+
+    cache.clear()
+    app = make_app(TRENDS_CACHE_SECONDS=300)
+    with app.app_context():
+        sales = factories.make_user(("sales",))
+        product = factories.make_product()
+        factories.make_complaint(actor=sales, product_id=product.id)
+        client = app.test_client()
+        client.post("/auth/login", data={"username": sales.username, "password": "correct-horse-1"})
+        first = client.get("/trends/").get_data(as_text=True)
+        factories.make_complaint(actor=sales, product_id=product.id)
+        again = client.get("/trends/").get_data(as_text=True)
+        fresh_csv = client.get("/trends/data.csv?kind=weekly").get_data(as_text=True)
+        clock = cache.time.monotonic() + 301
+        monkeypatch.setattr(cache.time, "monotonic", lambda: clock)
+        later = client.get("/trends/").get_data(as_text=True)
+    cache.clear()
+    assert "kept for 5 minutes" in first
+    assert ": 1 in all (" in first and again == first  # the second complaint is not counted yet
+    assert sum(int(row.split(",")[-1]) for row in fresh_csv.strip().splitlines()[1:]) == 2
+    assert ": 2 in all (" in later

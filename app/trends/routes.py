@@ -1,12 +1,12 @@
 """The Trends page and the CSV of each chart's data: thin views over panels.py and queries.py."""
 
-from flask import abort, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 
 from ..charts.rates import FLAG_RULE, TOP_LOTS
 from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
-from . import bp, panels, queries
+from . import bp, cache, panels, queries
 
 
 def _kinds() -> list[str]:
@@ -20,12 +20,15 @@ def index():
     names = queries.products()
     filters = panels.TrendFilters.from_args(request.args, names)
     period = queries.Period.ending(queries.today_utc(), filters.months)
+    built, computed_at = cache.build(_kinds(), period, names, filters)
     return render_template(
         "trends/index.html",
+        computed_at=computed_at,
+        cache_seconds=current_app.config["TRENDS_CACHE_SECONDS"],
         filters=filters,
         period=period,
         products=names,
-        panels=panels.build(_kinds(), period, names, filters),
+        panels=built,
         flag_rule=FLAG_RULE,
         top_lots=TOP_LOTS,
         max_months=panels.MAX_MONTHS,
