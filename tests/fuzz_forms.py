@@ -491,6 +491,8 @@ COMPLAINT_FIELDS = {
     "channel": Field("choice", "phone"),
     "customer_id": Field("id", lambda w: str(w.customer_id)),
     "new_customer_name": Field("text", ""),
+    # Read only when the form searches customers (more than customers.SELECT_LIMIT).
+    "customer_name": text(lambda w: db.session.get(Customer, w.customer_id).name),
     "complainant_name": text("Pat Caller"),
     "complainant_contact": text("555-0100"),
     "product_id": Field("id", lambda w: str(w.product_id)),

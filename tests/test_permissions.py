@@ -32,6 +32,7 @@ MATRIX = {
     "complaints.list": ("GET", "/complaints/", EVERYONE),
     "complaints.export": ("GET", "/complaints/export.csv", EVERYONE),
     "complaints.create": ("GET", "/complaints/new", only("sales")),
+    "complaints.customer_lookup": ("GET", "/complaints/customers.json?q=cu", only("sales")),
     "complaints.detail": ("GET", "/complaints/{complaint}", EVERYONE),
     "complaints.edit": ("GET", "/complaints/{complaint}/edit", only("sales")),
     "complaints.transition": ("GET", "/complaints/{complaint}/do/triage", only("production")),

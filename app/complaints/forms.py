@@ -17,6 +17,7 @@ from wtforms.validators import ValidationError as FieldError
 
 from ..models import CATEGORIES, CHANNELS
 from ..models.types import utcnow
+from ..web.filters import MAX_ID
 from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
 
 SCALE = [(0, "— choose —")] + [(n, str(n)) for n in range(1, 6)]
@@ -52,6 +53,9 @@ class ComplaintForm(VersionedForm):
     )
     channel = SelectField("Channel", choices=list(CHANNELS.items()), validators=[DataRequired()])
     customer_id = SelectField("Customer", coerce=int, validators=[Optional()])
+    # Shown instead of the customer_id <select> on plants with many customers (use_customer_search).
+    # No Optional(): it would stop the chain before validate_customer_name sees an empty name.
+    customer_name = StringField("Customer", validators=[Length(max=200)], filters=[none_if_empty])
     new_customer_name = StringField(
         "…or a new customer",
         validators=[Optional(), Length(max=200)],
@@ -91,13 +95,38 @@ class ComplaintForm(VersionedForm):
     injury = BooleanField("Injury or illness reported")
     sample_available = BooleanField("Sample available")
 
+    customer_search = False  # True: the customer is typed (customer_name), customer_id is hidden
+    customer_suggestions = ()  # server-side suggestions for the datalist (no-JS fallback)
+
     def set_choices(self, customers, products) -> None:
-        self.customer_id.choices = [(0, "— choose a customer —")] + [(c.id, c.name) for c in customers]
+        """`customers` None: too many to list; the customer is typed and looked up instead."""
+        if customers is None:
+            self.use_customer_search()
+        else:
+            self.customer_id.choices = [(0, "— choose a customer —")] + [(c.id, c.name) for c in customers]
         self.product_id.choices = [(0, "— choose a product —")] + [(p.id, p.label) for p in products]
 
+    def use_customer_search(self) -> None:
+        self.customer_search = True
+        field = self.customer_id
+        field.validate_choice = False
+        # Now a hidden helper carrying the picked suggestion: the typed name decides, so an id
+        # that is no number, or no possible record id, is simply no id (and never reaches SQL).
+        if field.process_errors or not isinstance(field.data, int) or not 0 < field.data <= MAX_ID:
+            field.process_errors = []
+            field.data = 0
+        self.customer_name.flags.required = True
+        self.customer_name.description = "Type part of the name and pick the customer from the suggestions."
+        self.customer_name.render_kw = {"list": "customer-suggestions", "autocomplete": "off", "spellcheck": "false"}
+        self.new_customer_name.description = "Type a name here if the customer is not found; it will be created."
+
     def validate_customer_id(self, field):
-        if not field.data and not self.new_customer_name.data:
+        if not self.customer_search and not field.data and not self.new_customer_name.data:
             raise FieldError("Choose a customer or type the name of a new one.")
+
+    def validate_customer_name(self, field):
+        if self.customer_search and not field.data and not self.new_customer_name.data:
+            raise FieldError("Type the customer's name and pick it from the suggestions, or type a new one below.")
 
     def validate_received_at(self, field):
         # The browser sends local time; compare loosely (a day either way is fine here,

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -11,7 +11,7 @@ from ..audit.services import events_for
 from ..errors import DomainError, StaleRecord
 from ..extensions import db
 from ..incidents.services import suggest_incidents
-from ..models import CATEGORIES, Complaint, Customer, Product
+from ..models import CATEGORIES, Complaint, Product
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..press import one_voice
@@ -22,21 +22,37 @@ from ..web.forms import apply_domain_errors, warn_stale
 from ..web.pagination import paginate
 from ..web.template_helpers import user_zone
 from ..workflow import COMPLAINT
-from . import bp, queries, services
+from . import bp, customers, queries, services
 from .forms import TRANSITION_FORMS, CommentForm, ComplaintForm
 
 
 def _choices(form: ComplaintForm) -> None:
-    customers = db.session.scalars(sa.select(Customer).order_by(Customer.name))
     products = db.session.scalars(sa.select(Product).where(Product.kind == "finished").order_by(Product.sku))
-    form.set_choices(customers, products)
+    form.set_choices(customers.select_choices(), products)
 
 
 def _form_data(form: ComplaintForm) -> dict:
     data = {name: getattr(form, name).data for name in services.EDITABLE_FIELDS}
     data["received_at"] = services.local_to_utc(form.received_at.data, user_zone().key)
     data["new_customer_name"] = form.new_customer_name.data
+    if form.customer_search:
+        data["customer_name"] = form.customer_name.data
     return data
+
+
+def _render_form(form: ComplaintForm, complaint, status: int, conflict=None):
+    if form.customer_search and form.customer_name.errors:
+        # Without JS the datalist is the server's: offer what matches the name that was refused.
+        form.customer_suggestions = customers.lookup(form.customer_name.data)
+    return render_template("complaints/form.html", form=form, complaint=complaint, conflict=conflict), status
+
+
+@bp.route("/customers.json")
+@permission_required(Permission.COMPLAINT_CREATE)
+def customer_lookup():
+    """Suggestions for the customer field: [{id, name}], at most customers.LOOKUP_LIMIT."""
+    matches = customers.lookup(request.args.get("q"))
+    return jsonify(customers=[{"id": m.id, "name": m.name} for m in matches])
 
 
 @bp.route("/", endpoint="list")
@@ -81,8 +97,7 @@ def create():
         else:
             flash(f"Complaint {complaint.reference} logged.", "success")
             return redirect(url_for("complaints.detail", complaint_id=complaint.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("complaints/form.html", form=form, complaint=None), status
+    return _render_form(form, None, 422 if request.method == "POST" else 200)
 
 
 @bp.route("/<int:complaint_id>")
@@ -133,6 +148,7 @@ def edit(complaint_id: int):
     conflict = None
     if request.method == "GET":
         form.version.data = complaint.version
+        form.customer_name.data = complaint.customer.name
         form.received_at.data = complaint.received_at.astimezone(user_zone()).replace(tzinfo=None)
     elif form.validate_on_submit():
         try:
@@ -143,15 +159,14 @@ def edit(complaint_id: int):
             complaint = db.get_or_404(Complaint, complaint_id)
             conflict = complaint
             warn_stale(form, complaint, "complaint")
-            return render_template("complaints/form.html", form=form, complaint=complaint, conflict=conflict), 409
+            return _render_form(form, complaint, 409, conflict)
         except DomainError as error:
             db.session.rollback()
             apply_domain_errors(form, error)
         else:
             flash(f"Complaint {complaint.reference} saved.", "success")
             return redirect(url_for("complaints.detail", complaint_id=complaint.id))
-    status = 422 if request.method == "POST" else 200
-    return render_template("complaints/form.html", form=form, complaint=complaint, conflict=conflict), status
+    return _render_form(form, complaint, 422 if request.method == "POST" else 200, conflict)
 
 
 @bp.route("/<int:complaint_id>/do/<name>", methods=["GET", "POST"])

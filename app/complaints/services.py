@@ -14,6 +14,7 @@ from ..models import Comment, Complaint, ComplaintLot, Customer, Product, User
 from ..models.types import utcnow
 from ..references import next_reference
 from ..workflow import COMPLAINT
+from . import customers
 
 EDITABLE_FIELDS = (
     "received_at",
@@ -57,8 +58,14 @@ def local_to_utc(value: datetime, zone_name: str) -> datetime:
 
 
 def _resolve_customer(data: dict, actor) -> None:
-    """Quick-create: a typed new customer name becomes (or finds) a customer record."""
+    """Quick-create: a typed new customer name becomes (or finds) a customer record.
+    With the customer search (many customers), the typed `customer_name` is resolved."""
     name = data.pop("new_customer_name", None)
+    searched = "customer_name" in data
+    typed = data.pop("customer_name", None)
+    if not name and searched:
+        data["customer_id"] = customers.resolve(typed, data.get("customer_id"))
+        return
     if not name:
         if not data.get("customer_id") or db.session.get(Customer, data["customer_id"]) is None:
             raise ValidationError(

@@ -156,3 +156,44 @@ def test_pages_load_bootstrap_from_the_app_itself(live_app, live_server, page):
     assert any(re.search(r"bootstrap[^/]*\.js", url) for url in requested), "Bootstrap JS not loaded"
     assert failed == [], f"failed requests: {failed}"
     assert console_errors == [], f"browser console errors: {console_errors}"
+
+
+def test_many_customers_sales_types_part_of_a_name_and_picks_it(live_app, live_server, new_page, monkeypatch):
+    from app.complaints import customers
+
+    monkeypatch.setattr(customers, "SELECT_LIMIT", 2)  # three customers: the search field, not the select
+    with live_app.app_context():
+        username = factories.make_user(("sales",), password=PASSWORD).username
+        wanted = factories.make_customer(name="Northside Grocers")
+        factories.make_customer(name="Northside Grocers East")
+        factories.make_customer(name="Alpine Foods")
+        product = factories.make_product(sku="GRN-501", name="Granola 750 g", kind="finished")
+        wanted_id, product_label = wanted.id, product.label
+
+    page = new_page()
+    sign_in(page, live_server, username)
+    page.goto(f"{live_server}/complaints/new")
+    customer = page.get_by_label("Customer", exact=True)
+    customer.press_sequentially("rthside gro")
+    # static/customer_lookup.js asked the server and filled the suggestions.
+    suggestions = page.locator("#customer-suggestions option")
+    expect(suggestions).to_have_count(2)
+    expect(suggestions.first).to_have_attribute("value", "Northside Grocers")
+    expect(page.locator("#customer_id")).to_have_value("")
+    customer.fill("Northside Grocers")  # what picking the suggestion puts in the field
+    expect(page.locator("#customer_id")).to_have_value(str(wanted_id))
+    page.get_by_label("Product", exact=True).select_option(label=product_label)
+    page.get_by_label("What happened").fill("Seal broken on arrival.")
+    page.get_by_role("button", name="Log complaint").click()
+    expect(page).to_have_url(re.compile(rf"^{re.escape(live_server)}/complaints/\d+$"))
+    expect(page.locator("main")).to_contain_text("Northside Grocers")
+
+    # Typing over a pick clears the id; a name nobody has is refused next to the field.
+    page.goto(f"{live_server}/complaints/new")
+    customer = page.get_by_label("Customer", exact=True)
+    customer.fill("Nobody Ltd")
+    page.get_by_label("Product", exact=True).select_option(label=product_label)
+    page.get_by_label("What happened").fill("Seal broken on arrival.")
+    page.get_by_role("button", name="Log complaint").click()
+    expect(page.locator("#customer_name-error")).to_contain_text("No customer named “Nobody Ltd”")
+    expect(page.get_by_label("Customer", exact=True)).to_have_attribute("aria-invalid", "true")
