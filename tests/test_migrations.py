@@ -91,3 +91,32 @@ def test_0002_links_lot_codes_of_existing_complaints(empty_database):
             codes = conn.execute(sa.text("SELECT lot_code FROM complaint_lots ORDER BY lot_code")).scalars().all()
         assert codes == ["L1", "L2", "L3"]
         db.engine.dispose()
+
+
+def test_new_indexes_get_sqlite_statistics_where_there_are_some(tmp_path):
+    """0010 analyzes its indexes on a SQLite database that keeps statistics (ANALYZE was run):
+    an index missing from sqlite_stat1 is taken for a very selective one."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("SQLite statistics")
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'stats.db'}"})
+    with app.app_context():
+        upgrade(revision="0009")
+        with db.engine.begin() as conn:  # ANALYZE writes statistics of tables with rows
+            conn.execute(
+                sa.text(
+                    "INSERT INTO products (id, sku, name, unit, kind, version) VALUES (1, 'P', 'P', 'kg', 'raw', 1)"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO lots (code, product_id, kind, quantity, unit, produced_on, status, version) "
+                    "VALUES ('L1', 1, 'raw', 1, 'kg', '2026-01-01', 'released', 1)"
+                )
+            )
+            conn.execute(sa.text("ANALYZE"))
+            assert "ix_lots_product_id" in set(conn.scalars(sa.text("SELECT idx FROM sqlite_stat1")))
+        upgrade()
+        with db.engine.connect() as conn:
+            analyzed = set(conn.scalars(sa.text("SELECT idx FROM sqlite_stat1")))
+        assert "ix_lots_product_code" in analyzed and "ix_lots_product_id" not in analyzed
+        db.engine.dispose()

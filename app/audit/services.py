@@ -199,3 +199,18 @@ def events_for(record_type: str, record_id: int) -> list[AuditEvent]:
             .order_by(AuditEvent.id)
         )
     )
+
+
+TIMELINE_SHOWN = 50  # events a detail page shows; the reports and the audit log have them all
+
+
+def latest_events(record_type: str, record_id: int, limit: int = TIMELINE_SHOWN) -> tuple[list[AuditEvent], int]:
+    """The latest `limit` events of one record, oldest first, and how many it has in all."""
+    of_record = (AuditEvent.record_type == record_type, AuditEvent.record_id == record_id)
+    events = list(
+        db.session.scalars(sa.select(AuditEvent).where(*of_record).order_by(AuditEvent.id.desc()).limit(limit))
+    )
+    total = len(events)
+    if total == limit:  # there may be more: count them, from the (record_type, record_id) index
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent).where(*of_record)) or 0
+    return events[::-1], total

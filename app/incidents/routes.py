@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..attachments.services import panel as attachment_panel
-from ..audit.services import events_for
+from ..audit.services import latest_events
 from ..capa.services import actions_for
 from ..errors import DomainError, StaleRecord
 from ..extensions import db
@@ -119,6 +119,7 @@ def _render_detail(incident: Incident, status: int = 200, **forms):
     named, upstream, unknown = scope.root_choices([c.id for c in complaints])
     actions = actions_for(incident)
     editable = services.can_edit(incident, current_user)
+    timeline, timeline_total = latest_events("incident", incident.id)
     return render_template(
         "incidents/detail.html",
         incident=incident,
@@ -127,11 +128,11 @@ def _render_detail(incident: Incident, status: int = 200, **forms):
         upstream_lots=upstream,
         unknown_lots=unknown,
         snapshot=scope.snapshot(incident),
-        rows_shown=scope.ROWS_SHOWN,
         actions=actions,
         steps=queries.eight_d(incident, actions),
         signatures=signatures_for("incident", [incident.id]),
-        timeline=events_for("incident", incident.id),
+        timeline=timeline,
+        timeline_total=timeline_total,
         attachments=attachment_panel("incident", incident.id, current_user),
         field_labels=services.FIELD_LABELS,
         transitions=INCIDENT.available(incident.status, current_user, incident),

@@ -3,7 +3,7 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..audit.services import events_for
+from ..audit.services import latest_events
 from ..errors import DomainError
 from ..extensions import db
 from ..incidents.services import complaints_of
@@ -106,15 +106,16 @@ def propose():
 def detail(recall_id: int):
     recall = db.get_or_404(Recall, recall_id)
     notices, shipped = queries.notice_summary(recall)
+    timeline, timeline_total = latest_events("recall", recall.id)
     return render_template(
         "recalls/detail.html",
         recall=recall,
         scope=queries.scope(recall),
-        scope_rows=queries.SCOPE_ROWS,
         notices=notices,
         shipped=shipped,
         signatures=signatures_for("recall", [recall.id]),
-        timeline=events_for("recall", recall.id),
+        timeline=timeline,
+        timeline_total=timeline_total,
         field_labels=services.FIELD_LABELS,
         transitions=RECALL.available(recall.status, current_user, recall),
         figures=responses.effectiveness(recall),

@@ -50,13 +50,16 @@ def change_status(
     chosen = lots if isinstance(lots, sa.Select) else sorted({int(i) for i in lots})
     if not isinstance(chosen, sa.Select) and not chosen:
         raise ValidationError("Choose at least one lot.")
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Lot).where(Lot.id.in_(chosen)))
+    # id_in binds a list of any length as ONE value: a hold of a whole traced scope can hold
+    # more lots than the driver binds parameters (SQLite 32,766; PostgreSQL 65,535).
+    in_chosen = Lot.id.in_(chosen) if isinstance(chosen, sa.Select) else engine.id_in(Lot.id, chosen)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Lot).where(in_chosen))
     moved_ids: list[int] = []
     now = utcnow()
     for source in transition.sources:
         rows = db.session.execute(
             sa.update(Lot)
-            .where(Lot.id.in_(chosen), Lot.status == source)
+            .where(in_chosen, Lot.status == source)
             .values(
                 status=transition.target,
                 status_reason=reason,
