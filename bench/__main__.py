@@ -23,6 +23,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--only", choices=PARTS, help="run one part (default: all)")
     parser.add_argument("--load-seconds", type=int, default=60, help="length of each load run (default 60)")
     parser.add_argument(
+        "--load-think",
+        type=float,
+        default=0.0,
+        help="seconds each load user reads a page before the next (default 0: never pause); "
+        "with it, only the mixed runs are made",
+    )
+    parser.add_argument(
         "--soak-seconds", type=int, default=300, help="length of the run with the most users (default 300: 5 minutes)"
     )
     parser.add_argument(
@@ -104,6 +111,7 @@ def main(argv: list[str]) -> None:
             args.soak_seconds,
             args.load_users,
             log,
+            args.load_think,
         )
         if "load" in wanted
         else []

@@ -17,7 +17,9 @@ the most users, which lasts `soak_seconds` (the 0-error target is for 5 minutes 
 - `bare flask 10 users`: only /healthz (returns "ok": routing, the app's request hooks and
   gunicorn, nothing else), the framework's limit on this server.
 Users never pause (think 0, like wrk): 10 users keep 10 requests in flight, far more than 10
-people clicking. Locust (FastHttpUser) shares the 2 cores with gunicorn and PostgreSQL.
+people clicking. With `think` > 0 only the mixed runs are made, named `load N users, think T s`,
+each user waiting 0.5-1.5 x T seconds between pages, as people reading them do.
+Locust (FastHttpUser) shares the 2 cores with gunicorn and PostgreSQL.
 Median, p95 (Locust's, whole milliseconds, 2 significant digits above 100 ms), requests per
 second and failures come from Locust's stats CSV.
 """
@@ -216,9 +218,9 @@ def _figures(row: dict) -> dict:
     }
 
 
-def _plan(cookies: list[str], groups: dict[str, list[str]], weights: dict[str, int]) -> dict:
+def _plan(cookies: list[str], groups: dict[str, list[str]], weights: dict[str, int], think: float = 0.0) -> dict:
     requests_ = [{"name": name, "paths": groups[name], "weight": w} for name, w in weights.items()]
-    return {"cookies": cookies, "think": 0, "requests": requests_}
+    return {"cookies": cookies, "think": think, "requests": requests_}
 
 
 def run_engine(
@@ -230,6 +232,7 @@ def run_engine(
     soak_seconds: int,
     users: list[int],
     log: Callable[[str], None],
+    think: float = 0.0,
 ) -> list[dict]:
     database.prepare(url, lots, rebuild, log)
     app = database.make_app(url)
@@ -251,7 +254,11 @@ def run_engine(
         # The most users run for soak_seconds: the target is no error over 5 minutes at 50 users.
         most = max(users)
         runs = [(f"load {n} users", mix, n, soak_seconds if n == most else seconds) for n in users]
-        if 10 in users:
+        if think:
+            # People, not a saturating client: each user waits 0.5-1.5 x `think` s between pages.
+            paced = _plan(cookies, groups, MIX_WEIGHTS, think)
+            runs = [(f"load {n} users, think {think:g} s", paced, n, seconds) for n in users]
+        elif 10 in users:
             runs.append(("complaint list 10 users", _plan(cookies, groups, {"complaint list": 1}), 10, seconds))
             bare = {"cookies": [], "think": 0, "requests": [{"name": "bare flask", "paths": ["/healthz"], "weight": 1}]}
             runs.append(("bare flask 10 users", bare, 10, seconds))
@@ -285,6 +292,7 @@ def run(
     soak_seconds: int,
     users: list[int],
     log: Callable[[str], None],
+    think: float = 0.0,
 ) -> list[dict]:
     """Only PostgreSQL: a deployment serves several workers from one database server."""
     pg = [(engine, url) for engine, url in engines if engine == "postgresql"]
@@ -293,7 +301,7 @@ def run(
     entries = []
     for engine, url in pg:
         log(f"load on {engine}: {url}")
-        entries += run_engine(engine, url, lots, rebuild, seconds, soak_seconds, users, log)
+        entries += run_engine(engine, url, lots, rebuild, seconds, soak_seconds, users, log, think)
     return entries
 
 
