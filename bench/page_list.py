@@ -149,6 +149,18 @@ def complaint_pages(f: dict, k: dict, per: int) -> list[Page]:
             g, "detail (main incident's complaint)", "complaints.detail", f"/complaints/{f['main_complaint']}", "sales"
         ),
         Page(g, "new", "complaints.create", "/complaints/new", "sales"),
+        # The customer suggestions of the new-complaint form (typed text, as a user pauses).
+        *(
+            Page(
+                g,
+                f"customer lookup: {q}",
+                "complaints.customer_lookup",
+                _url("/complaints/customers.json", q=q),
+                "sales",
+                mimetype="application/json",
+            )
+            for q in ("north", "zqxjv")
+        ),
         Page(g, "edit (new complaint)", "complaints.edit", f"/complaints/{new}/edit", "sales"),
         Page(g, "triage form", "complaints.transition", f"/complaints/{new}/do/triage", "production"),
         Page(

@@ -212,6 +212,7 @@ class Spec:
     method_get_too: bool = False
     success_flash: bool = True  # a success redirect says so with a "success" flash (sign-in does not)
     remake: tuple[str, ...] = ()  # world keys to make again after a success ("{state}" filled in)
+    patches: tuple[tuple[str, str, object], ...] = ()  # (module, attribute, value) set for this spec's run
 
 
 def _fmt_dt(value: datetime) -> str:
@@ -607,6 +608,13 @@ SPECS = [
     ),
     # Complaints
     Spec("complaints.create", lambda w, s, m: "/complaints/new", COMPLAINT_FIELDS),
+    # The same form as large plants get it: the customer typed by name (SELECT_LIMIT 0).
+    Spec(
+        "complaints.create (customer by name)",
+        lambda w, s, m: "/complaints/new",
+        COMPLAINT_FIELDS,
+        patches=(("app.complaints.customers", "SELECT_LIMIT", 0),),
+    ),
     Spec(
         "complaints.edit",
         lambda w, s, m: f"/complaints/{w.get('complaint')}/edit",

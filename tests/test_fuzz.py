@@ -7,6 +7,7 @@ submissions evenly across the forms, draws them at random, prints the counts and
 instance/fuzz-results-<engine>.json.
 """
 
+import importlib
 import logging
 import os
 import time
@@ -158,8 +159,10 @@ def _check_unchanged(spec, before, after, audit_before, response, sent):
 
 
 @pytest.mark.parametrize("spec", ff.SPECS, ids=[s.name for s in ff.SPECS])
-def test_fuzz_form(app, spec):
+def test_fuzz_form(app, spec, monkeypatch):
     _engine["name"] = db.engine.dialect.name
+    for module, attribute, value in spec.patches:
+        monkeypatch.setattr(importlib.import_module(module), attribute, value)
     world = ff.World(app)
     world.login_name = world.fuzzer_name
     client = _client(app, world, spec)
