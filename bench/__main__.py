@@ -1,8 +1,9 @@
 """`python -m bench`: build or reuse plant-1M on SQLite (and PostgreSQL with
 BENCH_DATABASE_URL), time the trace engine, the incident PDF report, the alert email
 worker (throughput and commit -> delivered latency), the recall report of 10,000
-consignees and a mock recall on plant-1M, the dashboards and the global search on plant-1M,
-gunicorn under Locust load on plant-1M (PostgreSQL), print a table, merge results.json."""
+consignees and a mock recall on plant-1M, every GET page of the app on plant-1M (with a
+scenario of incidents, recalls, press and mail added once), gunicorn under Locust load on
+plant-1M (PostgreSQL), print a table, merge results.json."""
 
 import argparse
 import gc
