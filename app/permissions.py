@@ -1,7 +1,7 @@
 """Roles, the permissions each grants, and the one decorator that guards views.
 
 Coarse rights live here (who may open which pages). Who may move a record from one
-state to another lives in the transition tables of app/workflow.py; per-record rules
+state to another lives in the transition tables of app/workflow/tables.py; per-record rules
 (only sales edits a complaint before triage, etc.) live in the services.
 """
 
@@ -23,7 +23,8 @@ ROLE_LABELS = {
 class Permission(StrEnum):
     COMPLAINT_VIEW = "complaint.view"
     COMPLAINT_CREATE = "complaint.create"
-    COMPLAINT_EDIT = "complaint.edit"
+    COMPLAINT_EDIT = "complaint.edit"  # and reply to the complainant
+    COMPLAINT_TRIAGE = "complaint.triage"  # triage, investigate, reject, close
     COMMENT = "comment.create"
     MASTERDATA_VIEW = "masterdata.view"
     MASTERDATA_EDIT = "masterdata.edit"
@@ -31,13 +32,16 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit.view"
     LOTS_IMPORT = "lots.import"
     LOTS_VIEW = "lots.view"
+    LOTS_HOLD = "lots.hold"  # hold, release, record destruction
     INCIDENT_VIEW = "incident.view"
     INCIDENT_EDIT = "incident.edit"
     ACTION_VIEW = "action.view"
     ACTION_CREATE = "action.create"
+    ACTION_MANAGE = "action.manage"  # move any action (an action's owner may move their own)
     RECALL_VIEW = "recall.view"
     RECALL_PROPOSE = "recall.propose"
-    RECALL_MANAGE = "recall.manage"  # notices, responses, effectiveness
+    RECALL_MANAGE = "recall.manage"  # approval, notices, responses, effectiveness
+    RECALL_CANCEL = "recall.cancel"  # close a proposal without a recall
     PRESS_VIEW = "press.view"  # inquiries and statements in every state (sales sees approved words only)
     PRESS_MANAGE = "press.manage"
     ALERTS_VIEW = "alerts.view"
@@ -61,15 +65,25 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         _EVERYONE
         | {
             Permission.LOTS_IMPORT,
+            Permission.LOTS_HOLD,
+            Permission.COMPLAINT_TRIAGE,
             Permission.ACTION_CREATE,
+            Permission.ACTION_MANAGE,
             Permission.INCIDENT_EDIT,
             Permission.RECALL_PROPOSE,
+            Permission.RECALL_CANCEL,
             Permission.PRESS_VIEW,  # production checks the facts in drafts
         }
     ),
     "marketing": frozenset(
         _EVERYONE
-        | {Permission.RECALL_PROPOSE, Permission.RECALL_MANAGE, Permission.PRESS_VIEW, Permission.PRESS_MANAGE}
+        | {
+            Permission.RECALL_PROPOSE,
+            Permission.RECALL_MANAGE,
+            Permission.RECALL_CANCEL,
+            Permission.PRESS_VIEW,
+            Permission.PRESS_MANAGE,
+        }
     ),
     "admin": frozenset(
         _EVERYONE
@@ -80,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.LOTS_IMPORT,
             Permission.ALERTS_MANAGE,
             Permission.RECALL_MANAGE,
+            Permission.RECALL_CANCEL,
             Permission.PRESS_VIEW,
             Permission.PRESS_MANAGE,
         }

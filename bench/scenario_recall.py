@@ -13,6 +13,7 @@ from app.models import Customer, Incident, OutboxMessage, Recall, RecallNotice
 from app.models.types import utcnow
 from app.recalls import notices, responses, services
 from app.trace.services import lots_named_in
+from app.workflow import consequences
 
 from .recall import RECALL
 
@@ -21,10 +22,10 @@ PHONED_EVERY = 2  # one in two of those without an email address was called
 
 
 def _propose(incident: Incident, roots: list[int], cast, **changes) -> Recall:
-    if incident.status != "escalated":
-        reason = dict(decision_reason="Product on the market may hurt consumers.")
-        incidents.apply_transition(incident, "escalate", reason, cast.production)
-    return services.propose(incident, RECALL | changes, roots, cast.production)
+    """A recall of the incident (its proposal escalates it); a second one extends the first."""
+    live = consequences.live_recalls(incident)
+    extends = {"extends_id": live[0].id} if live else {}
+    return services.propose(incident, RECALL | changes | extends, roots, cast.production)
 
 
 def _approve(recall: Recall, cast) -> None:

@@ -14,6 +14,7 @@ from app.incidents import scope
 from app.incidents import services as incidents
 from app.models import Action, Attachment, Complaint, ComplaintLot, Incident, Lot
 from app.trace import engine
+from app.workflow import consequences
 
 # A tiny valid PNG and PDF: what a phone photo and a lab report are to the app (bytes it keeps).
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
@@ -35,6 +36,8 @@ TOPICS = (
 )
 # Where each incident ends up, in turn (a plant's mix: most open or being worked on); the
 # first five take one state each, so even a tiny scenario has an incident in every state.
+# "contained": investigating with its containment recorded; "escalated": left investigating
+# for the recall scenario, whose proposal escalates it.
 STATES = ("open",) * 6 + ("investigating",) * 5 + ("contained",) * 4 + ("closed",) * 4 + ("escalated",)
 FIRST_STATES = ("open", "investigating", "contained", "closed", "escalated")
 
@@ -161,8 +164,22 @@ def _complaint_pool(exclude: list[int], wanted: int) -> list[int]:
     )
 
 
+def _settle_complaints(incident: Incident, cast) -> None:
+    """The incident's complaints answered (sales' reply), as closing the incident asks."""
+    for complaint in consequences.unsettled_complaints(incident):
+        if complaint.status == "triaged":
+            complaints.apply_transition(complaint, "investigate", {}, cast.production)
+        if complaint.status == "investigating":
+            reply = dict(reply_to_complainant="Cause found and removed; a refund was sent.")
+            complaints.apply_transition(complaint, "resolve", reply, cast.sales)
+        else:
+            reason = dict(rejection_reason="Part of the incident; answered with it.")
+            complaints.apply_transition(complaint, "reject", reason, cast.production)
+
+
 def _close(incident: Incident, actions: list[Action], cast) -> None:
     production = cast.production
+    _settle_complaints(incident, cast)
     for action in actions:
         if action.status != "verified":
             capa.justify(action, "Superseded by the line-2 sieve programme.", production)
@@ -218,9 +235,7 @@ def incidents_with_actions(cast, sizes, exclude: list[int]) -> dict:
         if state == "closed":
             _close(incident, actions, cast)
         if state == "escalated":
-            decision = dict(decision_reason="Product on the market may hurt consumers.")
-            incidents.apply_transition(incident, "escalate", decision, production)
-            facts["escalated"].append(incident.id)
+            facts["escalated"].append(incident.id)  # the recall scenario's proposal escalates it
         facts.setdefault(f"{state}_incident", incident.id)
         for action in actions:
             facts.setdefault(f"{action.status}_action", action.id)

@@ -676,9 +676,9 @@ SPECS = [
     Spec(
         "incidents.transition",
         _do("incidents", "incident"),
-        {"containment": text("Held."), "decision_reason": text("Recall."), "closing_summary": text("Fixed."), **SIGN},
+        {"containment": text("Held."), "reopen_reason": text("New facts."), "closing_summary": text("Fixed."), **SIGN},
         states=("open", "contained"),
-        moves=("investigate", "contain", "escalate", "close"),
+        moves=("investigate", "contain", "close", "reopen"),
         signed=True,
     ),
     # CAPA

@@ -101,9 +101,11 @@ def test_hostile_text_is_escaped(app, login_as):
     assert hostile not in page and "&lt;script&gt;" in page
 
 
-def test_create_refused_on_closed_or_escalated_incident(app, login_as):
+def test_create_refused_on_closed_incident_but_not_one_in_recall(app, login_as):
     production = login_as("production")
-    for status in ("closed", "escalated"):
+    in_recall = make_incident(production.user, status="escalated")  # still worked on during its recall
+    assert production.get(f"/actions/new?incident={in_recall.id}").status_code == 200
+    for status in ("closed",):
         incident = make_incident(production.user, status=status)
         before = counts()
         for response in (
@@ -153,7 +155,8 @@ def test_full_cycle_with_signature(app, login_as):
     assert action.status == "verified"
     signature = db.session.scalars(sa.select(Signature).where(Signature.record_type == "action")).one()
     assert (signature.record_id, signature.printed_name, signature.meaning) == (action.id, owner.user.name, "verified")
-    assert audit_actions("action", action.id) == ["created", "start", "implement", "verify", "signed"]
+    # signed before the move, as every signed move (the engine signs, then moves)
+    assert audit_actions("action", action.id) == ["created", "start", "implement", "signed", "verify"]
     page = owner.get(url).get_data(as_text=True)
     assert "Verified effective" in page and owner.user.name in page and "Not signed yet" not in page
     assert capa.open_actions(action.incident) == []

@@ -230,8 +230,9 @@ def test_proposer_cannot_approve(app, login_as, tree, incident, shipped):
     recall = propose(incident, [tree["raw"]], proposer.user)
     detail = proposer.get(f"/recalls/{recall.id}").get_data(as_text=True)
     assert f"/recalls/{recall.id}/do/approve" not in detail  # no button for the proposer
-    page = proposer.get(f"/recalls/{recall.id}/do/approve").get_data(as_text=True)
-    assert "You proposed this recall" in page
+    assert "you proposed this recall" in detail  # the page says why there is no button
+    refused = proposer.get(f"/recalls/{recall.id}/do/approve")  # four eyes before any form
+    assert refused.status_code == 403 and "you proposed this recall" in refused.get_data(as_text=True)
     response = proposer.post(f"/recalls/{recall.id}/do/approve", data=approve_form())
     assert response.status_code == 403
     assert "Four eyes" in response.get_data(as_text=True)

@@ -108,7 +108,7 @@ def _render_detail(action: Action, justify_form: JustifyForm, status: int = 200)
         timeline=events_for("action", action.id),
         field_labels=services.FIELD_LABELS,
         signatures=signatures_for("action", [action.id]),
-        transitions=ACTION.available(action.status, current_user, action),
+        transitions=ACTION.available(action, current_user),
         can_edit=services.can_edit(action, current_user),
         can_justify=services.can_justify(action, current_user),
         justify_form=justify_form,
@@ -151,7 +151,7 @@ def transition(action_id: int, name: str):
     action = db.get_or_404(Action, action_id)
     if name not in TRANSITION_FORMS:
         abort(404)
-    move = ACTION.check(action.status, name, current_user, action)  # 403 / 409 before any form
+    move = ACTION.check(action, name, current_user)  # 403 / 409 before any form
     form = TRANSITION_FORMS[name]()
     if move.signature:
         form.set_meaning(move.signature)

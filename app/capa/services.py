@@ -10,20 +10,14 @@ from .. import events
 from ..audit import services as audit
 from ..errors import InvalidTransition, NotAllowed, StaleRecord, ValidationError
 from ..extensions import db
-from ..models import ACTION_KINDS, MEANINGS, Action, Incident, User
+from ..models import ACTION_KINDS, Action, Incident, User
+from ..permissions import Permission
 from ..references import next_reference
-from ..signatures.services import sign
-from ..workflow import ACTION
+from ..workflow import ACTION, INCIDENT, engine
+from ..workflow.consequences import open_actions  # noqa: F401  (the rule lives beside the tables)
 
 EDITABLE_FIELDS = ("description", "owner_id", "due_date", "effectiveness_check", "effectiveness_due")
 CREATE_FIELDS = ("kind", *EDITABLE_FIELDS)
-EDITABLE_STATES = ("planned", "in_progress")
-CLOSED_INCIDENT_STATES = ("closed", "escalated")
-TRANSITION_FIELDS = {
-    "implement": ("implementation_note",),
-    "verify": ("effectiveness_result",),
-    "ineffective": ("effectiveness_result",),
-}
 FIELD_LABELS = {
     "owner_id": "Owner",
     "due_date": "Due date",
@@ -41,7 +35,7 @@ def today() -> date:
 
 def check_incident_open(incident: Incident) -> None:
     """Actions are added only while the incident is still being worked on."""
-    if incident.status in CLOSED_INCIDENT_STATES:
+    if INCIDENT.in_set("final", incident.status):
         raise InvalidTransition(
             f"Incident {incident.reference} is {incident.status}: no action can be added to it any more."
         )
@@ -86,7 +80,7 @@ def create_action(incident: Incident, data: dict, actor) -> Action:
     """Add a corrective or preventive action to an incident; raises action.assigned."""
     # Reference first: the counter row is locked before the audit chain, as in every create.
     reference = next_reference("CAPA")
-    if not actor.has_role("production"):
+    if not actor.can(Permission.ACTION_CREATE):
         raise NotAllowed("Only production can add actions to an incident.")
     check_incident_open(incident)
     values = _validate(data, CREATE_FIELDS)
@@ -110,7 +104,9 @@ def create_action(incident: Incident, data: dict, actor) -> Action:
 
 
 def can_edit(action: Action, user) -> bool:
-    return action.status in EDITABLE_STATES and (user.has_role("production") or action.owner_id == user.id)
+    return ACTION.in_set("editable", action.status) and (
+        user.can(Permission.ACTION_MANAGE) or action.owner_id == user.id
+    )
 
 
 def update_action(action: Action, data: dict, actor, opened_version: int | None) -> dict:
@@ -132,48 +128,22 @@ def update_action(action: Action, data: dict, actor, opened_version: int | None)
     return changes
 
 
-def _transition_values(name: str, data: dict) -> dict:
-    values = {k: (data.get(k) or "").strip() or None for k in TRANSITION_FIELDS.get(name, ())}
-    missing = [f for f in ACTION.get(name).required if not values.get(f)]
-    if missing:
-        labels = ", ".join(FIELD_LABELS.get(f, f) for f in missing)
-        raise ValidationError(f"Fill in: {labels}.", {f: ["This is required."] for f in missing})
-    return values
-
-
 def apply_transition(action: Action, name: str, data: dict, actor) -> Action:
-    """Move the action as the ACTION table allows (owner or production); a signed move signs.
-
-    Raises SignatureRefused for a wrong password: the caller rolls back and records the refusal.
-    """
-    transition = ACTION.check(action.status, name, actor, action)
-    values = _transition_values(name, data)
-    if transition.signature and data.get("meaning") != transition.signature:
-        label = MEANINGS[transition.signature]
-        raise ValidationError(f"This move is signed as “{label}”.", {"meaning": [f"Choose “{label}”."]})
-    before = {"status": action.status} | audit.snapshot(action, values)
-    for key, value in values.items():
-        setattr(action, key, value)
-    action.status = transition.target
-    db.session.flush()
-    changes = audit.diff(before, {"status": action.status} | values)
-    audit.record(transition.name, "action", action.id, label=action.reference, changes=changes, actor=actor)
-    if transition.signature:
-        sign("action", action.id, action.reference, name, data["meaning"], actor, data.get("password") or "")
-    for event in transition.triggers:
-        events.emit(event, action, actor=actor)
+    """Move the action through the engine (owner or production); verify is signed."""
+    signing = engine.Signing(data.get("meaning") or "", data.get("password") or "")
+    engine.apply(action, name, actor, data, signing=signing)
     return action
 
 
 def can_justify(action: Action, user) -> bool:
-    return user.has_role("production") and action.status != "verified"
+    return user.can(Permission.ACTION_MANAGE) and not ACTION.in_set("done", action.status)
 
 
 def justify(action: Action, text: str, actor) -> Action:
     """Record why the incident may close although this action is not verified effective."""
-    if not actor.has_role("production"):
+    if not actor.can(Permission.ACTION_MANAGE):
         raise NotAllowed("Only production can justify closing an incident without this action verified.")
-    if action.status == "verified":
+    if ACTION.in_set("done", action.status):
         raise InvalidTransition(f"{action.reference} is verified effective: no justification is needed.")
     text = (text or "").strip()
     if not text:
@@ -204,11 +174,6 @@ def actions_for(incident: Incident) -> list[Action]:
             .order_by(Action.id)
         )
     )
-
-
-def open_actions(incident: Incident) -> list[Action]:
-    """The actions that stop the incident closing: not verified effective and not justified."""
-    return [a for a in actions_for(incident) if a.status != "verified" and not a.justification]
 
 
 def owner_choices() -> list[User]:

@@ -125,7 +125,7 @@ def _render_detail(complaint: Complaint, comment_form: CommentForm, status: int 
         "complaints/detail.html",
         complaint=complaint,
         timeline=events_for("complaint", complaint.id),
-        transitions=COMPLAINT.available(complaint.status, current_user),
+        transitions=COMPLAINT.available(complaint, current_user),
         can_edit=services.can_edit(complaint, current_user),
         comment_form=comment_form,
         field_labels=services.FIELD_LABELS,
@@ -175,7 +175,7 @@ def transition(complaint_id: int, name: str):
     complaint = db.get_or_404(Complaint, complaint_id)
     if name not in TRANSITION_FORMS:
         abort(404)
-    move = COMPLAINT.check(complaint.status, name, current_user)  # 403 / 409 before any form
+    move = COMPLAINT.check(complaint, name, current_user)  # 403 / 409 before any form
     form = TRANSITION_FORMS[name]()
     if name == "triage":
         form.set_choices(services.investigators())

@@ -12,8 +12,9 @@ from ..errors import NotAllowed, StaleRecord, ValidationError
 from ..extensions import db
 from ..models import Comment, Complaint, ComplaintLot, Customer, Product, User
 from ..models.types import utcnow
+from ..permissions import Permission
 from ..references import next_reference
-from ..workflow import COMPLAINT
+from ..workflow import COMPLAINT, engine
 from . import customers
 
 EDITABLE_FIELDS = (
@@ -30,12 +31,6 @@ EDITABLE_FIELDS = (
     "injury",
     "sample_available",
 )
-TRANSITION_FIELDS = {
-    "triage": ("severity", "probability", "reportable", "reportable_reason", "investigator_id", "due_date"),
-    "resolve": ("reply_to_complainant",),
-    "close": ("closing_note",),
-    "reject": ("rejection_reason",),
-}
 FIELD_LABELS = {
     "received_at": "Received at",
     "customer_id": "Customer",
@@ -154,7 +149,7 @@ def create_complaint(data: dict, actor) -> Complaint:
 
 
 def can_edit(complaint: Complaint, user) -> bool:
-    return complaint.status == "new" and user.has_role("sales")
+    return COMPLAINT.in_set("editable", complaint.status) and user.can(Permission.COMPLAINT_EDIT)
 
 
 def update_complaint(complaint: Complaint, data: dict, actor, opened_version: int | None):
@@ -179,43 +174,26 @@ def update_complaint(complaint: Complaint, data: dict, actor, opened_version: in
     return changes
 
 
-def _validate_transition_data(name: str, data: dict) -> dict:
-    transition = COMPLAINT.get(name)
-    allowed = TRANSITION_FIELDS.get(name, ())
-    values = {k: data.get(k) for k in allowed}
-    missing = [f for f in transition.required if values.get(f) in (None, "")]
-    if missing:
-        labels = ", ".join(FIELD_LABELS.get(f, f.replace("_", " ")) for f in missing)
-        raise ValidationError(f"Fill in: {labels}.", {f: ["This is required."] for f in missing})
-    if name == "triage":
-        for field in ("severity", "probability"):
-            if values[field] not in range(1, 6):
-                raise ValidationError(f"{field.title()} must be 1 to 5.", {field: ["Choose 1 to 5."]})
-        investigator = db.session.get(User, values["investigator_id"])
-        if investigator is None or not investigator.active or not investigator.has_role("production"):
-            raise ValidationError(
-                "The investigator must be an active production user.",
-                {"investigator_id": ["Choose a production user."]},
-            )
-        if values["due_date"] < date.today() - timedelta(days=1):
-            raise ValidationError("The due date is in the past.", {"due_date": ["Choose a later date."]})
-        values["risk_score"] = values["severity"] * values["probability"]
-    return values
+def _triage_values(values: dict) -> dict:
+    """Triage's own rules beyond the required values; the risk score follows from them."""
+    for field in ("severity", "probability"):
+        if values[field] not in range(1, 6):
+            raise ValidationError(f"{field.title()} must be 1 to 5.", {field: ["Choose 1 to 5."]})
+    investigator = db.session.get(User, values["investigator_id"])
+    if investigator is None or not investigator.active or not investigator.can(Permission.COMPLAINT_TRIAGE):
+        raise ValidationError(
+            "The investigator must be an active production user.",
+            {"investigator_id": ["Choose a production user."]},
+        )
+    if values["due_date"] < date.today() - timedelta(days=1):
+        raise ValidationError("The due date is in the past.", {"due_date": ["Choose a later date."]})
+    return values | {"risk_score": values["severity"] * values["probability"]}
 
 
 def apply_transition(complaint: Complaint, name: str, data: dict, actor) -> Complaint:
-    """Move the complaint as the workflow table allows; audited; raises the move's events."""
-    transition = COMPLAINT.check(complaint.status, name, actor)
-    values = _validate_transition_data(name, data)
-    before = {"status": complaint.status} | audit.snapshot(complaint, values)
-    for key, value in values.items():
-        setattr(complaint, key, value)
-    complaint.status = transition.target
-    db.session.flush()
-    changes = _labelled(audit.diff(before, {"status": complaint.status} | values))
-    audit.record(transition.name, "complaint", complaint.id, label=complaint.reference, changes=changes, actor=actor)
-    for event in transition.triggers:
-        events.emit(event, complaint, actor=actor)
+    """Move the complaint through the engine (triage has rules of its own)."""
+    validate = _triage_values if name == "triage" else None
+    engine.apply(complaint, name, actor, data, validate=validate)
     return complaint
 
 

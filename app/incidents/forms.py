@@ -89,13 +89,6 @@ class ContainForm(FlaskForm):
         return {"containment": self.containment.data}
 
 
-class EscalateForm(FlaskForm):
-    decision_reason = _text("Why a recall is proposed", "Give the reason for proposing a recall.", rows=3)
-
-    def to_data(self) -> dict:
-        return {"decision_reason": self.decision_reason.data}
-
-
 class CloseForm(SignatureFields, FlaskForm):
     closing_summary = _text("Closing summary", "Summarise why the incident can be closed.", rows=3)
 
@@ -103,9 +96,17 @@ class CloseForm(SignatureFields, FlaskForm):
         return {"closing_summary": self.closing_summary.data, "meaning": self.meaning.data}
 
 
+class ReopenForm(SignatureFields, FlaskForm):
+    reopen_reason = _text("Why the incident is reopened", "Give the reason for reopening it.", rows=3)
+
+    def to_data(self) -> dict:
+        return {"reopen_reason": self.reopen_reason.data, "meaning": self.meaning.data}
+
+
+# The forms of the moves made by hand (escalation comes with a recall proposal).
 TRANSITION_FORMS = {
     "investigate": InvestigateForm,
     "contain": ContainForm,
-    "escalate": EscalateForm,
     "close": CloseForm,
+    "reopen": ReopenForm,
 }

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import Action, Complaint, Incident, IncidentComplaint
+from ..models import Action, Complaint, Incident, IncidentComplaint, Recall
 from ..trace.engine import id_in
 from ..web.filters import FilterParser, like_pattern
 from ..workflow import INCIDENT
@@ -46,6 +46,19 @@ def complaint_references(session, incident_ids) -> dict[int, list[str]]:
         .join(Complaint, Complaint.id == IncidentComplaint.complaint_id)
         .where(id_in(IncidentComplaint.incident_id, incident_ids))
         .order_by(Complaint.reference)
+    )
+    for incident_id, reference in rows:
+        refs.setdefault(incident_id, []).append(reference)
+    return refs
+
+
+def recall_references(session, incident_ids) -> dict[int, list[str]]:
+    """{incident id: [recall references]} for these incidents, in one query."""
+    refs: dict[int, list[str]] = {}
+    rows = session.execute(
+        sa.select(Recall.incident_id, Recall.reference)
+        .where(id_in(Recall.incident_id, incident_ids))
+        .order_by(Recall.id)
     )
     for incident_id, reference in rows:
         refs.setdefault(incident_id, []).append(reference)

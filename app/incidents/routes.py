@@ -22,7 +22,7 @@ from ..web.filters import FilterParser, whole_number
 from ..web.forms import apply_domain_errors, warn_stale
 from ..web.pagination import paginate
 from ..web.transitions import submit_transition
-from ..workflow import INCIDENT
+from ..workflow import INCIDENT, consequences
 from . import bp, clusters, queries, scope, services
 from .forms import TRANSITION_FORMS, EditIncidentForm, HoldForm, IncidentForm, LinkForm, TraceForm
 from .report_data import incident_report_data
@@ -53,7 +53,8 @@ def list_incidents():
     for message in filters.errors:
         flash(message, "warning")
     refs = queries.complaint_references(db.session, [i.id for i in page.items])
-    return render_template("incidents/list.html", page=page, filters=filters, refs=refs)
+    recall_refs = queries.recall_references(db.session, [i.id for i in page.items])
+    return render_template("incidents/list.html", page=page, filters=filters, refs=refs, recall_refs=recall_refs)
 
 
 @bp.route("/export.csv")
@@ -135,9 +136,11 @@ def _render_detail(incident: Incident, status: int = 200, **forms):
         timeline_total=timeline_total,
         attachments=attachment_panel("incident", incident.id, current_user),
         field_labels=services.FIELD_LABELS,
-        transitions=INCIDENT.available(incident.status, current_user, incident),
+        transitions=INCIDENT.available(incident, current_user),
         can_edit=editable,
-        can_hold=current_user.can(Permission.INCIDENT_EDIT) and incident.status != "closed",
+        can_hold=services.can_hold(incident, current_user),
+        recalls=services.recalls_of(incident),
+        recall_refusal=consequences.recall_refusal(incident, None),
         link_form=forms.get("link_form") or LinkForm(),
         trace_form=forms.get("trace_form") or TraceForm(),
         hold_form=forms.get("hold_form") or HoldForm(),
@@ -261,13 +264,15 @@ def transition(incident_id: int, name: str):
     incident = db.get_or_404(Incident, incident_id)
     if name not in TRANSITION_FORMS:
         abort(404)
-    move = INCIDENT.check(incident.status, name, current_user, incident)  # 403 / 409 before any form
+    move = INCIDENT.check(incident, name, current_user)  # 403 / 409 before any form
     form = TRANSITION_FORMS[name]()
     if request.method == "GET":
         if name == "contain":
             form.containment.data = incident.containment
         if move.signature:
             form.meaning.data = move.signature
+    # What still blocks the move, said before anyone types a summary and a password.
+    blockers = consequences.closing_blockers(incident) if name == "close" else []
     status = 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         password = getattr(form, "password", None)
@@ -289,4 +294,6 @@ def transition(incident_id: int, name: str):
             return result
         status = result
     incident = db.get_or_404(Incident, incident_id)
-    return render_template("incidents/transition.html", incident=incident, form=form, move=move), status
+    return render_template(
+        "incidents/transition.html", incident=incident, form=form, move=move, blockers=blockers
+    ), status

@@ -5,18 +5,25 @@ import sqlalchemy.orm as so
 
 from .. import events
 from ..audit import services as audit
-from ..capa.services import open_actions
-from ..errors import DomainError, InvalidTransition, NotAllowed, StaleRecord, ValidationError
+from ..errors import InvalidTransition, NotAllowed, StaleRecord, ValidationError
 from ..extensions import db
-from ..models import DECISIONS, FISHBONE, Complaint, Incident, IncidentComplaint, IncidentWhy, User, UserRole
+from ..models import (
+    DECISIONS,
+    FISHBONE,
+    Complaint,
+    Incident,
+    IncidentComplaint,
+    IncidentWhy,
+    Recall,
+    User,
+    UserRole,
+)
 from ..models.types import utcnow
 from ..permissions import Permission
 from ..references import next_reference
-from ..signatures.services import sign
-from ..workflow import INCIDENT
+from ..workflow import INCIDENT, engine
 from .clusters import suggest_incidents  # noqa: F401  (complaint pages ask this module)
 
-FINAL_STATES = ("closed", "escalated")
 CREATE_FIELDS = ("title", "description", "owner_id", "severity", "probability")
 EDITABLE_FIELDS = (
     *CREATE_FIELDS,
@@ -27,11 +34,6 @@ EDITABLE_FIELDS = (
     "decision",
     "decision_reason",
 )
-TRANSITION_FIELDS = {
-    "contain": ("containment",),
-    "escalate": ("decision_reason",),
-    "close": ("closing_summary",),
-}
 FIELD_LABELS = {
     "owner_id": "Owner",
     "risk_score": "Risk score",
@@ -42,12 +44,6 @@ FIELD_LABELS = {
     "closing_summary": "Closing summary",
     "whys": "5 whys",
 }
-
-
-class CannotClose(DomainError):
-    """The incident is not ready to close (no root cause, open actions)."""
-
-    status_code = 409
 
 
 def owners() -> list[User]:
@@ -83,13 +79,13 @@ def risk_defaults(complaints: list[Complaint]) -> tuple[int | None, int | None]:
 
 
 def can_edit(incident: Incident, user) -> bool:
-    return incident.status not in FINAL_STATES and user.can(Permission.INCIDENT_EDIT)
+    return not INCIDENT.in_set("final", incident.status) and user.can(Permission.INCIDENT_EDIT)
 
 
 def check_editable(incident: Incident, user) -> None:
     if not user.can(Permission.INCIDENT_EDIT):
         raise NotAllowed("Only production can change an incident.")
-    if incident.status in FINAL_STATES:
+    if INCIDENT.in_set("final", incident.status):
         raise InvalidTransition(f"{incident.reference} is {INCIDENT.label(incident.status).lower()}: it is final.")
 
 
@@ -106,7 +102,7 @@ def _validate(data: dict, fields) -> dict:
         if values[name] not in range(1, 6):
             errors[name] = ["Choose 1 to 5."]
     owner = db.session.get(User, values["owner_id"]) if values["owner_id"] else None
-    if owner is None or not owner.active or not owner.has_role("production"):
+    if owner is None or not owner.active or not owner.can(Permission.INCIDENT_EDIT):
         errors["owner_id"] = ["Choose an active production user."]
     if values.get("fishbone_category") and values["fishbone_category"] not in FISHBONE:
         errors["fishbone_category"] = ["Choose a category from the list."]
@@ -230,49 +226,22 @@ def update_incident(incident: Incident, data: dict, whys: list[str | None], acto
     return changes
 
 
-def _check_can_close(incident: Incident) -> None:
-    if not (incident.root_cause or "").strip():
-        raise CannotClose(f"{incident.reference} cannot close: record the root cause first (Edit → Root cause).")
-    blocking = open_actions(incident)  # the one rule, kept with the actions
-    if blocking:
-        names = ", ".join(f"{a.reference} ({a.status.replace('_', ' ')})" for a in blocking)
-        raise CannotClose(
-            f"{incident.reference} cannot close: these actions are neither verified effective nor justified: {names}."
-        )
-
-
-def _validate_transition_data(name: str, data: dict) -> dict:
-    transition = INCIDENT.get(name)
-    values = {k: (data.get(k) or "").strip() or None for k in TRANSITION_FIELDS.get(name, ())}
-    missing = [f for f in transition.required if not values.get(f)]
-    if missing:
-        labels = ", ".join(FIELD_LABELS.get(f, f.replace("_", " ")) for f in missing)
-        raise ValidationError(f"Fill in: {labels}.", {f: ["This is required."] for f in missing})
-    if name == "escalate":
-        values["decision"] = "recall_proposed"
-    return values
-
-
 def apply_transition(incident: Incident, name: str, data: dict, actor, password: str | None = None) -> Incident:
-    """Move the incident as the INCIDENT table allows; audited; a signed move needs the password."""
-    transition = INCIDENT.check(incident.status, name, actor, incident)
-    values = _validate_transition_data(name, data)
-    if name == "close":
-        _check_can_close(incident)
-    if transition.signature:
-        meaning = data.get("meaning")
-        if meaning != transition.signature:
-            raise ValidationError(
-                f"{transition.label} is signed as “{transition.signature}”.", {"meaning": ["Choose that meaning."]}
-            )
-        sign("incident", incident.id, incident.reference, name, meaning, actor, password or "")
-    before = {"status": incident.status} | audit.snapshot(incident, values)
-    for key, value in values.items():
-        setattr(incident, key, value)
-    incident.status = transition.target
-    db.session.flush()
-    changes = audit.diff(before, {"status": incident.status} | values)
-    audit.record(transition.name, "incident", incident.id, label=incident.reference, changes=changes, actor=actor)
-    for event in transition.triggers:
-        events.emit(event, incident, actor=actor)
+    """Move the incident through the engine; a signed move needs the password."""
+    signing = engine.Signing(data.get("meaning") or "", password or "")
+
+    def decided(values: dict) -> dict:
+        return values | {"decision": "recall_proposed"} if name == "escalate" else values
+
+    engine.apply(incident, name, actor, data, signing=signing, validate=decided)
     return incident
+
+
+def can_hold(incident: Incident, user) -> bool:
+    """Holding the incident's lots: production, while the incident is not closed."""
+    return user.can(Permission.INCIDENT_EDIT) and not INCIDENT.in_set("closed", incident.status)
+
+
+def recalls_of(incident: Incident) -> list[Recall]:
+    """The incident's recalls, oldest first (the incident page shows them)."""
+    return list(db.session.scalars(sa.select(Recall).where(Recall.incident_id == incident.id).order_by(Recall.id)))

@@ -39,6 +39,10 @@ class Lot(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def audit_label(self) -> str:
+        return self.code
+
     def __repr__(self) -> str:
         return f"<Lot {self.code}>"
 

@@ -102,6 +102,11 @@ class Statement(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def audit_label(self) -> str:
+        """Audit events name the text version they concern (approval is of one version)."""
+        return f"{self.reference} v{self.current_version}"
+
     def __repr__(self) -> str:
         return f"<Statement {self.reference} v{self.current_version}>"
 

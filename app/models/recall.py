@@ -53,6 +53,8 @@ class Recall(db.Model):
     estimated_completion: so.Mapped[date | None] = so.mapped_column(sa.Date, nullable=True)
     completion_note: so.Mapped[str | None] = so.mapped_column(sa.Text, nullable=True)
     termination_note: so.Mapped[str | None] = so.mapped_column(sa.Text, nullable=True)
+    # A second recall of one incident names the recall whose scope it extends.
+    extends_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("recalls.id"), nullable=True)
 
     proposed_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     approved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), nullable=True)
@@ -65,6 +67,7 @@ class Recall(db.Model):
     incident: so.Mapped["Incident"] = so.relationship()  # noqa: F821
     proposed_by: so.Mapped["User"] = so.relationship(foreign_keys=[proposed_by_id])  # noqa: F821
     approved_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[approved_by_id])  # noqa: F821
+    extends: so.Mapped["Recall | None"] = so.relationship(remote_side=[id])
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import events_for
-from ..errors import DomainError, NotAllowed, StaleRecord
+from ..errors import DomainError, StaleRecord
 from ..extensions import db
 from ..models import INQUIRY_CHANNELS, MEANINGS, ONE_VOICE_KINDS, STATEMENT_KINDS, PressInquiry, Recall, Statement
 from ..models import StatementVersion as Version
@@ -122,7 +122,7 @@ def inquiry(inquiry_id: int):
         approved_words=queries.approved_words_for(inquiry),
         timeline=events_for("inquiry", inquiry.id),
         field_labels=services.FIELD_LABELS,
-        transitions=INQUIRY.available(inquiry.status, current_user, inquiry),
+        transitions=INQUIRY.available(inquiry, current_user),
         channels=INQUIRY_CHANNELS,
     )
 
@@ -165,7 +165,7 @@ def inquiry_transition(inquiry_id: int, name: str):
     inquiry = db.get_or_404(PressInquiry, inquiry_id)
     if name not in INQUIRY_FORMS:
         abort(404)
-    move = INQUIRY.check(inquiry.status, name, current_user, inquiry)  # 403 / 409 before any form
+    move = INQUIRY.check(inquiry, name, current_user)  # 403 / 409 before any form
     form = INQUIRY_FORMS[name]()
     if request.method == "GET" and name == "answer":
         form.answer.data = inquiry.answer
@@ -242,8 +242,9 @@ def statement(statement_id: int):
         signatures=signatures_for("statement", [statement.id]),
         timeline=events_for("statement", statement.id),
         field_labels=services.FIELD_LABELS,
-        transitions=STATEMENT.available(statement.status, current_user, statement),
-        can_edit=current_user.can(Permission.PRESS_MANAGE) and statement.status in services.EDITABLE_STATES,
+        transitions=STATEMENT.available(statement, current_user),
+        shut_out=STATEMENT.shut_out(statement, current_user),
+        can_edit=current_user.can(Permission.PRESS_MANAGE) and STATEMENT.in_set("editable", statement.status),
         one_voice_kind=statement.kind in ONE_VOICE_KINDS,
         MEANINGS=MEANINGS,
     )
@@ -253,7 +254,7 @@ def statement(statement_id: int):
 @permission_required(Permission.PRESS_MANAGE)
 def statement_edit(statement_id: int):
     statement = db.get_or_404(Statement, statement_id)
-    if statement.status not in services.EDITABLE_STATES:
+    if not STATEMENT.in_set("editable", statement.status):
         abort(409, description=f"Statement {statement.reference} is withdrawn; write a new statement instead.")
     form = EditStatementForm(obj=statement if request.method == "GET" else None)
     if request.method == "GET":
@@ -316,12 +317,7 @@ def statement_transition(statement_id: int, name: str):
     statement = db.get_or_404(Statement, statement_id)
     if name not in STATEMENT_FORMS:
         abort(404)
-    move = STATEMENT.check(statement.status, name, current_user)  # 403 / 409 before any form
-    if not move.allows(current_user, statement):
-        raise NotAllowed(
-            f"Four eyes: you wrote version {statement.current_version} of this statement, so you cannot "
-            "approve it. Ask another marketing user or an admin."
-        )
+    move = STATEMENT.check(statement, name, current_user)  # 403 / 409 (four eyes too) before any form
     form = STATEMENT_FORMS[name]()
     if request.method == "GET" and move.signature:
         form.meaning.data = move.signature

@@ -9,7 +9,6 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from .. import events
 from ..audit import services as audit
 from ..errors import NotAllowed, StaleRecord, ValidationError
 from ..extensions import db
@@ -26,9 +25,9 @@ from ..models import (
 from ..models.types import utcnow
 from ..permissions import Permission
 from ..references import next_reference
-from ..signatures.services import sign
 from ..web.filters import MAX_ID, whole_number
 from ..workflow import INQUIRY, STATEMENT
+from ..workflow import engine as workflow_engine
 
 TITLE_LIMIT = 200
 BODY_LIMIT = 20_000
@@ -46,14 +45,6 @@ INQUIRY_FIELDS = (
     "assignee_id",
 )
 STATEMENT_FIELDS = ("kind", "title", "body", "incident_id", "recall_id")
-# A statement's text can be changed in these states; approved and published ones get a new draft.
-EDITABLE_STATES = ("draft", "in_review", "approved", "published")
-TRANSITION_FIELDS = {
-    "answer": ("answer",),
-    "return": ("note",),
-    "publish": ("published_where",),
-    "withdraw": ("withdrawn_reason",),
-}
 FIELD_LABELS = {
     "outlet": "Outlet",
     "journalist": "Journalist",
@@ -175,32 +166,26 @@ def update_inquiry(inquiry: PressInquiry, data: dict, actor, opened_version: int
     return inquiry
 
 
-def _transition_values(name: str, data: dict) -> dict:
-    values: dict = {}
+def _transition_values(name: str, values: dict) -> dict:
+    """Length limits of the moves' texts (the engine has checked they are given)."""
     errors: dict[str, list[str]] = {}
-    for field in TRANSITION_FIELDS.get(name, ()):
-        limit = BODY_LIMIT if field in ("answer", "withdrawn_reason") else NOTE_LIMIT
-        values[field] = data.get(field)
-        _text(values, errors, field, limit)
+    for field, value in values.items():
+        if isinstance(value, str):
+            limit = BODY_LIMIT if field in ("answer", "withdrawn_reason") else NOTE_LIMIT
+            _text(values, errors, field, limit)
     if errors:
         _raise(errors)
     return values
 
 
 def apply_inquiry_transition(inquiry: PressInquiry, name: str, data: dict, actor) -> PressInquiry:
-    transition = INQUIRY.check(inquiry.status, name, actor, inquiry)
-    values = _transition_values(name, data)
-    before = {"status": inquiry.status} | audit.snapshot(inquiry, values)
-    for key, value in values.items():
-        setattr(inquiry, key, value)
-    if name == "answer":
-        inquiry.answered_at = utcnow()
-    inquiry.status = transition.target
-    db.session.flush()
-    changes = audit.diff(before, {"status": inquiry.status} | values)
-    audit.record(transition.name, "inquiry", inquiry.id, label=inquiry.reference, changes=changes, actor=actor)
-    for event in transition.triggers:
-        events.emit(event, inquiry, actor=actor)
+    """Move the inquiry through the engine; an answer is stamped with its time."""
+
+    def checked(values: dict) -> dict:
+        values = _transition_values(name, values)
+        return values | {"answered_at": utcnow()} if name == "answer" else values
+
+    workflow_engine.apply(inquiry, name, actor, data, validate=checked)
     return inquiry
 
 
@@ -218,6 +203,7 @@ def validate_statement(data: dict) -> dict:
 
 
 def _add_version(statement: Statement, number: int, actor, note: str | None) -> None:
+    """Keep the words of this version as they are (approval names a version number)."""
     db.session.add(
         StatementVersion(
             statement_id=statement.id,
@@ -259,66 +245,55 @@ def edit_statement(
     unless the kind or the linked incident/recall changed: approved words are approved for
     one use and one record, so such a change withdraws them until the next approval."""
     _require(actor)
-    if statement.status not in EDITABLE_STATES:
+    if not STATEMENT.in_set("editable", statement.status):
         raise ValidationError(f"Statement {statement.reference} is withdrawn; write a new statement instead.")
     _check_version(statement, opened_version)
     values = validate_statement(data)
-    before = audit.snapshot(statement, values) | {"status": statement.status}
     if not audit.diff(audit.snapshot(statement, values), values):
         return statement
     use_changed = any(values[k] != getattr(statement, k) for k in ("kind", "incident_id", "recall_id"))
-    for key, value in values.items():
-        setattr(statement, key, value)
-    statement.current_version += 1
-    statement.author_id = actor.id
-    statement.status = "draft"
+    values |= {"current_version": statement.current_version + 1, "author_id": actor.id}
     if use_changed and statement.approved_version is not None:
-        statement.approved_version = None
+        values["approved_version"] = None
         note = f"{note or ''} (kind or linked record changed: approval needed before sales sees it)".strip()
-    db.session.flush()
-    _add_version(statement, statement.current_version, actor, note)
-    db.session.flush()
-    changes = audit.diff(before, values | {"status": statement.status})
-    changes["text version"] = [statement.current_version - 1, statement.current_version]
-    audit.record("edited", "statement", statement.id, label=statement.reference, changes=changes, actor=actor)
+    workflow_engine.apply(
+        statement,
+        "revise",
+        actor,
+        values,
+        effects=lambda: _add_version(statement, statement.current_version, actor, note),
+        as_part_of="saving new words",
+    )
     return statement
 
 
 def apply_statement_transition(
     statement: Statement, name: str, data: dict, actor, password: str | None = None
 ) -> Statement:
-    transition = STATEMENT.check(statement.status, name, actor)
-    if transition.not_by and not transition.allows(actor, statement):
-        raise NotAllowed(
-            "Four eyes: the author of this version cannot approve it. Ask another marketing user or an admin."
-        )
-    values = _transition_values(name, data)
-    label = f"{statement.reference} v{statement.current_version}"
-    if transition.signature:
-        sign("statement", statement.id, label, name, data.get("meaning") or "", actor, password or "")
-    before = {"status": statement.status} | audit.snapshot(statement, [k for k in values if k != "note"])
-    for key, value in values.items():
-        if key != "note":
-            setattr(statement, key, value)
-    now = utcnow()
-    if name == "approve":
-        statement.approved_version = statement.current_version
-        statement.approved_by_id = actor.id
-        statement.approved_at = now
-    elif name == "publish":
-        when = data.get("published_at") or now
-        if not isinstance(when, datetime) or when > now:
-            _raise({"published_at": ["Give the time it was published, not in the future."]})
-        statement.published_at = when
-    statement.status = transition.target
-    db.session.flush()
-    changes = audit.diff(before, {"status": statement.status} | {k: v for k, v in values.items() if k != "note"})
-    changes["text version"] = [None, statement.current_version]
-    if values.get("note"):
-        changes["note"] = [None, values["note"]]
-    audit.record(transition.name, "statement", statement.id, label=label, changes=changes, actor=actor)
-    for event in transition.triggers:
-        events.emit(event, statement, actor=actor)
+    """Move the statement through the engine; approval (four eyes, signed) fixes the version
+    approved, publication records where and when."""
+
+    def checked(values: dict) -> dict:
+        values = _transition_values(name, values)
+        now = utcnow()
+        if name == "approve":
+            values |= {"approved_version": statement.current_version, "approved_by_id": actor.id, "approved_at": now}
+        elif name == "publish":
+            when = values.get("published_at") or now
+            if not isinstance(when, datetime) or when > now:
+                _raise({"published_at": ["Give the time it was published, not in the future."]})
+            values["published_at"] = when
+        return values
+
+    workflow_engine.apply(
+        statement,
+        name,
+        actor,
+        data,
+        signing=workflow_engine.Signing(data.get("meaning") or "", password or ""),
+        validate=checked,
+        effects=lambda: {"text version": [None, statement.current_version]},
+    )
     return statement
 
 

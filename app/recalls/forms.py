@@ -75,6 +75,13 @@ class ProposeForm(FlaskForm):
         rows=3,
         description="One lot code per line (or separated by commas). The scope is traced forward from them.",
     )
+    extends_id = SelectField(
+        "Extends recall",
+        coerce=int,
+        choices=[(0, "— (the incident's first recall)")],
+        validate_choice=False,  # the service checks it against the incident's live recalls
+        description="Only for a second recall of one incident: the recall whose scope this one extends.",
+    )
     exclude_lots = _text(
         "Lot codes to leave out",
         rows=2,

@@ -16,6 +16,7 @@ from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
 from ..web.forms import ConfirmForm, apply_domain_errors
 from ..web.template_helpers import user_zone
+from ..workflow import RECALL
 from . import bp, notice_queries, notices, responses
 from .letter import letter_lines
 from .notice_forms import ManualResponseForm, NotifyForm
@@ -39,7 +40,7 @@ def _page_context(recall: Recall) -> dict:
     return {
         "recall": recall,
         "can_manage": current_user.can(Permission.RECALL_MANAGE),
-        "sending": recall.status in notices.SENDING_STATES,
+        "sending": RECALL.in_set("sending", recall.status),
         "answering": accepts_responses(recall),
         "states": notice_queries.STATES,
         "state_styles": notice_queries.STATE_STYLES,
@@ -168,7 +169,7 @@ def record_notification(recall_id: int, notice_id: int):
     form = NotifyForm()
     if request.method == "GET":
         form.notified_at.data = utcnow().astimezone(user_zone()).replace(tzinfo=None, second=0, microsecond=0)
-        if notice.recall.status not in notices.SENDING_STATES:
+        if not RECALL.in_set("sending", notice.recall.status):
             flash("This recall is not sending notices now; a notification cannot be recorded.", "warning")
     if form.validate_on_submit():
         typed = form.notified_at.data

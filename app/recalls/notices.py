@@ -22,12 +22,11 @@ from ..extensions import db
 from ..models import DEPTHS, NOTICE_METHODS, Customer, OutboxMessage, Recall, RecallNotice
 from ..models.types import utcnow
 from ..permissions import Permission
-from ..workflow import RECALL
+from ..workflow import NOTICE, RECALL
+from ..workflow import engine as workflow_engine
 from .letter import REMEDY_ACTIONS, build_letter, heading, letter_lines
 from .tokens import token_for
 
-# Notices can go out from approval until the recall is completed.
-SENDING_STATES = ("approved", "notifying", "in_progress")
 HAND_METHODS = {k: v for k, v in NOTICE_METHODS.items() if k != "email"}
 CHUNK = 500
 NOTE_LIMIT = 500
@@ -53,7 +52,7 @@ def _require_manager(actor) -> None:
 
 
 def _require_sending(recall: Recall) -> None:
-    if recall.status not in SENDING_STATES:
+    if not RECALL.in_set("sending", recall.status):
         raise ValidationError(
             f"Recall {recall.reference} is {RECALL.label(recall.status).lower()}: notices go out "
             "from approval until the recall is completed."
@@ -62,19 +61,8 @@ def _require_sending(recall: Recall) -> None:
 
 def _start_notifying(recall: Recall, actor) -> None:
     """The first notice sent moves an approved recall to "notifying" (a move without a button)."""
-    if recall.status != "approved":
-        return
-    transition = RECALL.check(recall.status, "notify", actor)
-    recall.status = transition.target
-    db.session.flush()
-    audit.record(
-        transition.name,
-        "recall",
-        recall.id,
-        label=recall.reference,
-        changes={"status": ["approved", recall.status]},
-        actor=actor,
-    )
+    if recall.status in RECALL.get("notify").sources:
+        workflow_engine.apply(recall, "notify", actor, as_part_of="sending the first notices")
 
 
 def _chosen(stmt: sa.Select, notice_ids) -> sa.Select:
@@ -138,11 +126,10 @@ def _queue(notices: list[RecallNotice], kind: str) -> None:
         if kind == "notice":
             # The notice's own email; reminders are not linked (their fate is in the mail log).
             notice.outbox_id = row.id
-            notice.status = "queued"
-            notice.method = "email"
         else:
             notice.reminders += 1
             notice.last_reminder_at = now
+    db.session.flush()
 
 
 def _in_chunks(stmt: sa.Select):
@@ -166,25 +153,27 @@ def send_notices(recall: Recall, actor, notice_ids=None) -> int:
     stmt = _chosen(
         sa.select(RecallNotice)
         .join(Customer, Customer.id == RecallNotice.consignee_id)
-        .where(RecallNotice.recall_id == recall.id, RecallNotice.status == "pending", _with_email()),
+        .where(RecallNotice.recall_id == recall.id, RecallNotice.status.in_(NOTICE.states_in("untold")), _with_email()),
         notice_ids,
     )
-    count = 0
+    queued: list[int] = []
     for notices in _in_chunks(stmt):
         _queue(notices, "notice")
-        count += len(notices)
-    if not count:
+        queued.extend(notice.id for notice in notices)
+    if not queued:
         raise ValidationError("No notice to send: every consignee with an email address has been notified.")
     _start_notifying(recall, actor)
-    audit.record(
-        "notices sent",
-        "recall",
-        recall.id,
-        label=recall.reference,
-        changes={"emails queued": [None, count]},
-        actor=actor,
+    moved = workflow_engine.apply_many(
+        RecallNotice,
+        queued,
+        "queue",
+        actor,
+        {"method": "email"},
+        label_column=RecallNotice.id,
+        summary_on=("recall", recall.id, recall.reference),
+        as_part_of=f"sending the notices of {recall.reference}",
     )
-    return count
+    return len(moved.rows)
 
 
 def resend_failed(recall: Recall, actor, notice_ids=None) -> int:
@@ -222,27 +211,15 @@ def record_notification(notice: RecallNotice, method: str, when: datetime | None
     if errors:
         first = next(iter(errors))
         raise ValidationError(errors[first][0], errors)
-    before = {"status": notice.status, "method": notice.method}
-    notice.status = "notified"
-    notice.method = method
-    notice.notified_at = when
-    notice.notified_by_id = actor.id
-    notice.notified_note = note or None
-    db.session.flush()
-    _start_notifying(notice.recall, actor)
-    audit.record(
-        "consignee notified",
-        "recall",
-        notice.recall_id,
-        label=notice.recall.reference,
-        changes={
-            "consignee": [None, notice.consignee.name],
-            "status": [before["status"], "notified"],
-            "method": [before["method"], method],
-            "notified at": [None, when],
-        },
-        actor=actor,
+    values = {"method": method, "notified_at": when, "notified_note": note or None, "notified_by_id": actor.id}
+    workflow_engine.apply(
+        notice,
+        "record_notification",
+        actor,
+        values,
+        effects=lambda: {"consignee": [None, notice.consignee.name]},
     )
+    _start_notifying(notice.recall, actor)
 
 
 def send_reminders(recall: Recall, actor, notice_ids=None) -> int:
@@ -255,7 +232,7 @@ def send_reminders(recall: Recall, actor, notice_ids=None) -> int:
         .where(
             RecallNotice.recall_id == recall.id,
             RecallNotice.responded_at.is_(None),
-            RecallNotice.status.in_(("queued", "notified")),
+            RecallNotice.status.in_(NOTICE.states_in("told")),
             _with_email(),
         ),
         notice_ids,

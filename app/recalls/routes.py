@@ -17,7 +17,7 @@ from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors
 from ..web.pagination import paginate
 from ..web.transitions import submit_transition
-from ..workflow import RECALL
+from ..workflow import RECALL, consequences
 from . import bp, notice_queries, queries, responses, services
 from .forms import TRANSITION_FORMS, ProposeForm, lot_codes
 
@@ -81,11 +81,13 @@ def propose():
         form.effectiveness_level.data = "C"
         codes = queries.default_root_codes(incident, [c.id for c in complaints_of(incident)])
         form.root_lots.data = "\n".join(codes)
-        if incident.status in services.CLOSED_INCIDENT_STATES:
-            flash(f"Incident {incident.reference} is closed; a recall needs an open incident.", "warning")
+        if refusal := consequences.recall_refusal(incident, None):
+            flash(refusal, "warning")
+    form.extends_id.choices += [(r.id, f"{r.reference}: {r.title}") for r in consequences.live_recalls(incident)]
     if form.validate_on_submit() and (chosen := _roots_and_scope(form)):
         roots, scope = chosen
         data = {name: getattr(form, name).data for name in services.FIELDS}
+        data["extends_id"] = form.extends_id.data or None
         try:
             recall = services.propose(incident, data, roots, current_user, scope_lot_ids=scope)
             db.session.commit()
@@ -117,7 +119,8 @@ def detail(recall_id: int):
         timeline=timeline,
         timeline_total=timeline_total,
         field_labels=services.FIELD_LABELS,
-        transitions=RECALL.available(recall.status, current_user, recall),
+        transitions=RECALL.available(recall, current_user),
+        shut_out=RECALL.shut_out(recall, current_user),
         figures=responses.effectiveness(recall),
         notice_states=notice_queries.STATES,
         needs=responses.replacement_needs(recall) if recall.remedy == "replace" else [],
@@ -133,7 +136,7 @@ def transition(recall_id: int, name: str):
     recall = db.get_or_404(Recall, recall_id)
     if name not in TRANSITION_FORMS:
         abort(404)
-    move = RECALL.check(recall.status, name, current_user)  # 403 / 409 before any form
+    move = RECALL.check(recall, name, current_user)  # 403 / 409 before any form
     form = TRANSITION_FORMS[name]()
     if request.method == "GET" and move.signature:
         form.meaning.data = move.signature

@@ -28,10 +28,10 @@ from ..models.bulk import insert_rows
 from ..models.types import utcnow
 from ..permissions import Permission
 from ..references import next_reference
-from ..signatures.services import sign
 from ..trace import engine
-from ..trace import services as trace
-from ..workflow import RECALL
+from ..web.filters import whole_number
+from ..workflow import RECALL, consequences
+from ..workflow import engine as workflow_engine
 from .tokens import new_nonce
 
 FIELDS = (
@@ -48,11 +48,6 @@ FIELDS = (
     "estimated_completion",
 )
 REQUIRED_TEXT = ("title", "reason", "hazard", "instructions")
-TRANSITION_FIELDS = {
-    "cancel": ("termination_note",),
-    "complete": ("completion_note",),
-    "terminate": ("termination_note",),
-}
 FIELD_LABELS = {
     "effectiveness_level": "Effectiveness check level",
     "effectiveness_percent": "Share to check",
@@ -61,7 +56,6 @@ FIELD_LABELS = {
     "termination_note": "Note",
     "completion_note": "Completion note",
 }
-CLOSED_INCIDENT_STATES = ("closed",)
 MAX_SCOPE = 200_000  # lots in one recall's scope: a plant's whole year fits, a runaway list does not
 
 
@@ -129,8 +123,9 @@ def propose(incident: Incident, data: dict, root_lot_ids, actor, scope_lot_ids=N
     reference = next_reference("RCL")  # the counter row first, as in every create
     if not can_propose(actor):
         raise NotAllowed("Only production or marketing can propose a recall.")
-    if incident.status in CLOSED_INCIDENT_STATES:
-        raise ValidationError(f"Incident {incident.reference} is closed; a recall needs an open incident.")
+    extends_id = whole_number(data.get("extends_id")) if data.get("extends_id") else None
+    if refusal := consequences.recall_refusal(incident, extends_id):
+        raise ValidationError(refusal, {"extends_id": [refusal]})
     values = validate(data)
     roots = _existing_lot_ids(root_lot_ids or [])
     if not roots:
@@ -143,7 +138,12 @@ def propose(incident: Incident, data: dict, root_lot_ids, actor, scope_lot_ids=N
     if len(scope) > MAX_SCOPE:
         raise ValidationError(f"The scope has {len(scope):,} lots; a recall takes at most {MAX_SCOPE:,}.")
     recall = Recall(
-        reference=reference, incident_id=incident.id, status=RECALL.initial, proposed_by_id=actor.id, **values
+        reference=reference,
+        incident_id=incident.id,
+        status=RECALL.initial,
+        proposed_by_id=actor.id,
+        extends_id=extends_id,
+        **values,
     )
     db.session.add(recall)
     db.session.flush()
@@ -153,6 +153,8 @@ def propose(incident: Incident, data: dict, root_lot_ids, actor, scope_lot_ids=N
         db.session.execute(sa.insert(RecallLot), rows[start : start + 5000])
     changes = audit.diff({}, values)
     changes["lots"] = [None, f"{len(scope):,} lots ({len(roots)} root lots)"]
+    if recall.extends_id:
+        changes["extends"] = [None, recall.extends.reference]
     audit.record("proposed", "recall", recall.id, label=reference, changes=changes, actor=actor)
     audit.record(
         "recall proposed",
@@ -162,6 +164,7 @@ def propose(incident: Incident, data: dict, root_lot_ids, actor, scope_lot_ids=N
         changes={"recall": [None, reference]},
         actor=actor,
     )
+    consequences.recall_proposed(recall, actor)
     events.emit("recall.proposed", recall, actor=actor)
     return recall
 
@@ -208,71 +211,39 @@ def build_notices(recall: Recall) -> int:
 
 
 def approve(recall: Recall, actor, meaning: str, password: str) -> Recall:
-    """The signed four-eyes approval: lots in scope marked recalled, consignee notices built."""
-    transition = RECALL.check(recall.status, "approve", actor)
-    if actor.id == recall.proposed_by_id:
-        raise NotAllowed(
-            "Four eyes: the person who proposed a recall cannot approve it. Ask another marketing user or an admin."
-        )
-    sign("recall", recall.id, recall.reference, transition.name, meaning, actor, password)
-    before = {"status": recall.status}
-    recall.status = transition.target
-    recall.approved_by_id = actor.id
-    recall.approved_at = utcnow()
-    db.session.flush()
-    moved = trace.change_status(
-        scope_ids(recall), "recall", f"Recall {recall.reference}", actor, as_part_of=f"approval of {recall.reference}"
+    """The signed four-eyes approval: lots in scope marked recalled (a consequence declared
+    beside the tables), consignee notices built."""
+    now = utcnow()
+    workflow_engine.apply(
+        recall,
+        "approve",
+        actor,
+        signing=workflow_engine.Signing(meaning, password),
+        validate=lambda values: values | {"approved_by_id": actor.id, "approved_at": now},
+        effects=lambda: {"consignees": [None, build_notices(recall)]},
     )
-    consignees = build_notices(recall)
-    audit.record(
-        transition.name,
-        "recall",
-        recall.id,
-        label=recall.reference,
-        changes={
-            "status": [before["status"], recall.status],
-            "lots recalled": [None, moved.moved],
-            "consignees": [None, consignees],
-        },
-        actor=actor,
-    )
-    for event in transition.triggers:
-        events.emit(event, recall, actor=actor)
     return recall
 
 
-def _validate_transition_data(name: str, data: dict) -> dict:
-    values = {}
-    for field in TRANSITION_FIELDS.get(name, ()):
-        value = (data.get(field) or "").strip()
-        if not value:
-            _raise({field: ["This is required for this step."]})
-        values[field] = value
-    return values
-
-
 def apply_transition(recall: Recall, name: str, data: dict, actor, password: str | None = None) -> Recall:
-    """Any RECALL move but approval (see `approve`); terminate is signed and stamps the end."""
+    """Any RECALL move through the engine; terminate is signed and stamps the end."""
     if name == "approve":
         return approve(recall, actor, data.get("meaning") or "", password or "")
-    transition = RECALL.check(recall.status, name, actor)
-    values = _validate_transition_data(name, data)
-    if transition.signature:
-        sign("recall", recall.id, recall.reference, name, data.get("meaning") or "", actor, password or "")
-    before = {"status": recall.status} | audit.snapshot(recall, values)
-    for key, value in values.items():
-        setattr(recall, key, value)
-    recall.status = transition.target
-    if name == "terminate":
-        recall.terminated_at = utcnow()
-    db.session.flush()
-    changes = audit.diff(before, {"status": recall.status} | values)
-    audit.record(transition.name, "recall", recall.id, label=recall.reference, changes=changes, actor=actor)
-    for event in transition.triggers:
-        events.emit(event, recall, actor=actor)
+
+    def stamped(values: dict) -> dict:
+        return values | {"terminated_at": utcnow()} if name == "terminate" else values
+
+    workflow_engine.apply(
+        recall,
+        name,
+        actor,
+        data,
+        signing=workflow_engine.Signing(data.get("meaning") or "", password or ""),
+        validate=stamped,
+    )
     return recall
 
 
 def accepts_responses(recall: Recall) -> bool:
     """Response links work from approval until the recall is terminated."""
-    return recall.status in ("approved", "notifying", "in_progress", "completed")
+    return RECALL.in_set("responding", recall.status)

@@ -9,7 +9,6 @@ answer. `max_depth` bounds every walk, so even a cycle that slipped past the che
 cannot make a query run forever.
 """
 
-import json
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -17,6 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..extensions import db
 from ..models import Customer, Lot, LotInput, Product, Shipment
+from ..models.bulk import id_in  # noqa: F401  (re-exported: callers use engine.id_in)
 
 MAX_DEPTH = 64
 
@@ -134,22 +134,6 @@ def affected_ids(root_ids: Iterable[int], max_depth: int = MAX_DEPTH) -> sa.Sele
         .subquery("affected")
         .select()
     )
-
-
-def id_in(column, ids: Iterable[int]) -> sa.ColumnElement[bool]:
-    """`column IN ids` that holds for any number of ids as ONE bound value.
-
-    An IN list binds one parameter per id: SQLite refuses more than 32,766 and both engines
-    spend more time parsing a long list than running it. PostgreSQL takes an array;
-    SQLite reads a JSON array through json_each.
-    """
-    ids = _ids(ids)
-    if db.session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.literal(ids, ARRAY(sa.Integer)))
-    if len(ids) <= 100:
-        return column.in_(ids)
-    values = sa.func.json_each(json.dumps(ids)).table_valued("value")
-    return column.in_(sa.select(values.c.value))
 
 
 def _shipped_lots(lots: LotSource) -> sa.ColumnElement[bool]:

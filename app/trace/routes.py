@@ -34,7 +34,7 @@ def _ids_from_args(name: str) -> list[int]:
 
 
 def _status_form(back: str) -> StatusForm | None:
-    moves = [t for t in LOT.transitions if t.manual and t.allows(current_user)]
+    moves = services.lot_moves(current_user)
     if not moves:
         return None
     form = StatusForm(back=back)
@@ -81,7 +81,7 @@ def lot(lot_id: int):
         timeline=events_for("lot", lot.id),
         field_labels={},
         status_form=_status_form(url_for("trace.lot", lot_id=lot.id)),
-        moves=[t for t in LOT.available(lot.status, current_user)],
+        moves=[t for t in LOT.available(lot, current_user)],
         approved_words=one_voice.for_lot(lot.id),
     )
 
@@ -126,11 +126,11 @@ def export():
 @bp.route("/status", methods=["POST"])
 @permission_required(Permission.LOTS_VIEW)
 def status():
-    manual = [t for t in LOT.transitions if t.manual]  # "recall" only by a signed recall approval
-    if not any(t.allows(current_user) for t in manual):
+    moves = services.lot_moves(current_user)
+    if not moves:
         abort(403)
     form = StatusForm()
-    form.move.choices = [(t.name, t.label) for t in manual]
+    form.move.choices = [(t.name, t.label) for t in moves]
     back = (
         form.back.data
         if form.back.data and form.back.data.startswith("/") and not form.back.data.startswith("//")

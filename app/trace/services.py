@@ -5,13 +5,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from .. import events
-from ..audit import services as audit
 from ..errors import NotAllowed, ValidationError
 from ..extensions import db
 from ..models import Complaint, ComplaintLot, Lot
 from ..models.types import utcnow
 from ..workflow import LOT
+from ..workflow import engine as workflow_engine
 from . import engine
 
 MAX_REASON = 2000
@@ -30,6 +29,11 @@ class StatusChange:
         return text
 
 
+def lot_moves(user) -> list:
+    """The lot moves this user may make by hand ("recall" only comes with a signed recall approval)."""
+    return [t for t in LOT.transitions if t.manual and t.allows(user, None)]
+
+
 def change_status(
     lots: list[int] | sa.Select, name: str, reason: str, actor, *, as_part_of: str | None = None
 ) -> StatusChange:
@@ -39,7 +43,7 @@ def change_status(
     its own audit event. Moves without a button (recall) are refused unless a service makes
     them `as_part_of` a larger step (the signed approval of a recall).
     """
-    transition = LOT.check(LOT.sources_any(name), name, actor)
+    transition = LOT.get(name)
     if not transition.manual and not as_part_of:
         raise NotAllowed(f"Lots are marked “{transition.label.lower()}” only through a recall's signed approval.")
     reason = (reason or "").strip()
@@ -50,38 +54,17 @@ def change_status(
     chosen = lots if isinstance(lots, sa.Select) else sorted({int(i) for i in lots})
     if not isinstance(chosen, sa.Select) and not chosen:
         raise ValidationError("Choose at least one lot.")
-    # id_in binds a list of any length as ONE value: a hold of a whole traced scope can hold
-    # more lots than the driver binds parameters (SQLite 32,766; PostgreSQL 65,535).
-    in_chosen = Lot.id.in_(chosen) if isinstance(chosen, sa.Select) else engine.id_in(Lot.id, chosen)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Lot).where(in_chosen))
-    moved_ids: list[int] = []
-    now = utcnow()
-    for source in transition.sources:
-        rows = db.session.execute(
-            sa.update(Lot)
-            .where(in_chosen, Lot.status == source)
-            .values(
-                status=transition.target,
-                status_reason=reason,
-                status_changed_at=now,
-                version=Lot.version + 1,
-            )
-            .returning(Lot.id, Lot.code)
-            .execution_options(synchronize_session=False)
-        ).all()
-        audit.record_many(
-            transition.name,
-            "lot",
-            [(r.id, r.code) for r in rows],
-            changes={"status": [source, transition.target], "reason": [None, reason]},
-            actor=actor,
-        )
-        moved_ids.extend(r.id for r in rows)
-    if moved_ids:
-        for event in transition.triggers:
-            events.emit(event, moved_ids, actor=actor, reason=reason)
-    db.session.expire_all()  # ORM copies of these lots are stale after the bulk update
-    return StatusChange(moved=len(moved_ids), skipped=total - len(moved_ids), label=transition.label)
+    moved = workflow_engine.apply_many(
+        Lot,
+        chosen,
+        name,
+        actor,
+        {"reason": reason},
+        label_column=Lot.code,
+        stamps={"status_changed_at": utcnow()},
+        as_part_of=as_part_of,
+    )
+    return StatusChange(moved=len(moved.rows), skipped=moved.skipped, label=transition.label)
 
 
 def lots_named_in(complaint_ids: list[int]) -> tuple[list[sa.Row], list[str]]:
