@@ -50,7 +50,8 @@ from app.models import (
     Shipment,
 )
 from app.recalls import services
-from app.reports.recall import build_recall_report, build_status_report, recall_report_data
+from app.recalls.report_data import recall_report_data
+from app.reports.recall import build_recall_report, build_status_report
 from app.trace import engine
 from config import BASE_DIR
 

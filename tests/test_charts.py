@@ -251,7 +251,7 @@ def test_full_recall_report_charts_responses_over_time(app, login_as, approved_r
 
 
 def test_recall_report_data_reads_the_curve_in_one_query(app, approved_recall):
-    from app.reports.recall.data import response_curve
+    from app.recalls.report_data import response_curve
 
     statements = []
 

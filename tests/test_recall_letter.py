@@ -9,7 +9,8 @@ from pypdf import PdfReader
 from app.extensions import db
 from app.models import RecallNotice
 from app.recalls import services
-from app.recalls.letter import build_letter
+from app.recalls.letter import letter_data
+from app.reports.recall_letter import build_recall_letter
 from tests import factories
 from tests.conftest import PASSWORD
 from tests.test_recall_services import DATA
@@ -41,7 +42,7 @@ def pdf_text(data: bytes) -> str:
 
 def test_letter_names_the_consignee_lots_quantities_hazard_and_the_response_link(app):
     notice = approved_notice()
-    data = build_letter(notice, "https://lotline.example/r/abc.def")
+    data = build_recall_letter(letter_data(notice, "https://lotline.example/r/abc.def"))
     assert data.startswith(b"%PDF")
     content = pdf_text(data)
     assert "URGENT: PRODUCT RECALL" in content
@@ -54,11 +55,11 @@ def test_letter_names_the_consignee_lots_quantities_hazard_and_the_response_link
 
 
 def test_class_three_letter_is_not_headed_urgent(app):
-    content = pdf_text(build_letter(approved_notice(classification="III"), "https://x.example/r/t"))
+    content = pdf_text(build_recall_letter(letter_data(approved_notice(classification="III"), "https://x.example/r/t")))
     assert "PRODUCT RECALL" in content and "URGENT" not in content
 
 
 def test_letter_renders(app, tmp_path):
-    (tmp_path / "letter.pdf").write_bytes(build_letter(approved_notice(), "https://x.example/r/t"))
+    (tmp_path / "letter.pdf").write_bytes(build_recall_letter(letter_data(approved_notice(), "https://x.example/r/t")))
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(tmp_path / "letter.pdf"), str(tmp_path / "page")], check=True)  # noqa: S603,S607
     assert list(tmp_path.glob("page*.png"))

@@ -14,7 +14,8 @@ from app.audit import services as audit
 from app.extensions import db
 from app.models import Customer, Recall, RecallNotice, Shipment
 from app.recalls import notices, responses, services
-from app.reports.recall import build_recall_report, build_status_report, recall_report_data
+from app.recalls.report_data import recall_report_data
+from app.reports.recall import build_recall_report, build_status_report
 from app.reports.recall.layout import Clock
 from tests import factories
 from tests.conftest import PASSWORD

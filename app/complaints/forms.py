@@ -18,31 +18,7 @@ from wtforms.validators import ValidationError as FieldError
 from ..models import CATEGORIES, CHANNELS
 from ..models.types import utcnow
 from ..web.filters import MAX_ID
-from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
-
-SCALE = [(0, "— choose —")] + [(n, str(n)) for n in range(1, 6)]
-SEVERITY_HELP = "1 negligible · 2 minor · 3 moderate · 4 serious · 5 critical (injury, death)"
-PROBABILITY_HELP = "1 remote · 2 unlikely · 3 possible · 4 likely · 5 frequent"
-
-
-class RiskFields:
-    """Mix into a FlaskForm: severity and probability, 1 to 5 (risk = their product).
-    Shared by complaint triage and incidents so both score risk the same way."""
-
-    severity = SelectField(
-        "Severity",
-        coerce=int,
-        choices=SCALE,
-        description=SEVERITY_HELP,
-        validators=[DataRequired(message="Choose a severity from 1 to 5.")],
-    )
-    probability = SelectField(
-        "Probability",
-        coerce=int,
-        choices=SCALE,
-        description=PROBABILITY_HELP,
-        validators=[DataRequired(message="Choose a probability from 1 to 5.")],
-    )
+from ..web.forms import ConfirmForm, RiskFields, VersionedForm, none_if_empty, strip
 
 
 class ComplaintForm(VersionedForm):

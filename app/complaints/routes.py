@@ -20,7 +20,7 @@ from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors, warn_stale
 from ..web.pagination import paginate
-from ..web.template_helpers import user_zone
+from ..web.zones import local_to_utc, user_zone
 from ..workflow import COMPLAINT
 from . import bp, customers, queries, services
 from .forms import TRANSITION_FORMS, CommentForm, ComplaintForm
@@ -33,7 +33,7 @@ def _choices(form: ComplaintForm) -> None:
 
 def _form_data(form: ComplaintForm) -> dict:
     data = {name: getattr(form, name).data for name in services.EDITABLE_FIELDS}
-    data["received_at"] = services.local_to_utc(form.received_at.data, user_zone().key)
+    data["received_at"] = local_to_utc(form.received_at.data, user_zone().key)
     data["new_customer_name"] = form.new_customer_name.data
     if form.customer_search:
         data["customer_name"] = form.customer_name.data

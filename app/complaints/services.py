@@ -1,8 +1,6 @@
 """Complaint rules: intake, editing before triage, transitions, comments."""
 
-import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -11,6 +9,7 @@ from ..audit import services as audit
 from ..errors import NotAllowed, StaleRecord, ValidationError
 from ..extensions import db
 from ..models import Comment, Complaint, ComplaintLot, Customer, Product, User
+from ..models.lot import parse_lot_codes
 from ..models.types import utcnow
 from ..permissions import Permission
 from ..references import next_reference
@@ -45,11 +44,6 @@ FIELD_LABELS = {
     "sample_available": "Sample available",
     "injury": "Injury / illness",
 }
-
-
-def local_to_utc(value: datetime, zone_name: str) -> datetime:
-    """A naive time typed in the user's zone, as an aware UTC time."""
-    return value.replace(tzinfo=ZoneInfo(zone_name)).astimezone(ZoneInfo("UTC"))
 
 
 def _resolve_customer(data: dict, actor) -> None:
@@ -93,15 +87,6 @@ def _check_received_at(value: datetime) -> None:
         raise ValidationError(
             "The received time cannot be in the future.", {"received_at": ["This time is in the future."]}
         )
-
-
-LOT_CODE_SPLIT = re.compile(r"[,;\s]+")
-
-
-def parse_lot_codes(text: str | None) -> list[str]:
-    """The distinct lot codes in a free-text field ("L1, L2; L3")."""
-    codes = [c for c in LOT_CODE_SPLIT.split(text or "") if c]
-    return list(dict.fromkeys(c[:64] for c in codes))
 
 
 def _link_lots(complaint: Complaint) -> None:

@@ -3,7 +3,7 @@
 import random
 from datetime import datetime, timedelta
 
-from ..complaints.services import parse_lot_codes
+from ..models.lot import parse_lot_codes
 
 COMPLAINT_COLUMNS = (
     "id",

@@ -4,10 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..complaints.forms import RiskFields
 from ..models import DECISIONS, FISHBONE
 from ..signatures.forms import SignatureFields
-from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
+from ..web.forms import ConfirmForm, RiskFields, VersionedForm, none_if_empty, strip
 
 WHY_COUNT = 5
 # "Recall proposed" is the escalate move's decision, never typed in on its own.

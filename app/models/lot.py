@@ -1,5 +1,6 @@
 """Lots (batches), their genealogy (input lot -> output lot) and shipments to consignees."""
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -10,6 +11,14 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 LOT_KINDS = {"raw": "Raw material", "intermediate": "Intermediate", "finished": "Finished"}
+LOT_CODE_LENGTH = 64
+LOT_CODE_SPLIT = re.compile(r"[,;\s]+")
+
+
+def parse_lot_codes(text: str | None) -> list[str]:
+    """The distinct lot codes in a free-text field ("L1, L2; L3")."""
+    codes = [c for c in LOT_CODE_SPLIT.split(text or "") if c]
+    return list(dict.fromkeys(c[:LOT_CODE_LENGTH] for c in codes))
 
 
 class Lot(db.Model):
@@ -90,4 +99,4 @@ class ComplaintLot(db.Model):
     complaint_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("complaints.id", ondelete="CASCADE"), primary_key=True
     )
-    lot_code: so.Mapped[str] = so.mapped_column(sa.String(64), primary_key=True, index=True)
+    lot_code: so.Mapped[str] = so.mapped_column(sa.String(LOT_CODE_LENGTH), primary_key=True, index=True)

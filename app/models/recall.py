@@ -31,6 +31,10 @@ EFFECTIVENESS_LEVELS = {
 }
 REMEDIES = {"refund": "Refund", "replace": "Replace", "repair": "Repair", "destroy": "Destroy"}
 NOTICE_METHODS = {"email": "Email", "phone": "Phone", "post": "Post", "visit": "In person"}
+# A consignee's answer: checked by the response service and by the response form, which
+# both the consignee's page and marketing's page use.
+RESPONSE_NAME_LIMIT = 120  # the response_by column
+RESPONSE_COMMENT_LIMIT = 2000
 
 
 class Recall(db.Model):
@@ -115,7 +119,7 @@ class RecallNotice(db.Model):
 
     responded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True, index=True)
     response_source: so.Mapped[str | None] = so.mapped_column(sa.String(10), nullable=True)  # link | manual
-    response_by: so.Mapped[str | None] = so.mapped_column(sa.String(120), nullable=True)  # who answered
+    response_by: so.Mapped[str | None] = so.mapped_column(sa.String(RESPONSE_NAME_LIMIT), nullable=True)  # who answered
     quantity_on_hand: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)
     quantity_returned: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)
     quantity_destroyed: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)

@@ -8,11 +8,10 @@ from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
-from ..complaints.services import local_to_utc
 from ..models import INQUIRY_CHANNELS, STATEMENT_KINDS
 from ..signatures.forms import SignatureFields
 from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
-from ..web.template_helpers import user_zone
+from ..web.zones import local_to_utc, user_zone
 from .services import BODY_LIMIT, NOTE_LIMIT, SHORT_LIMIT, TITLE_LIMIT
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"

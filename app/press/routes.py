@@ -1,4 +1,5 @@
-"""Press pages: inquiries and statements, thin views over services.py, queries.py and pdf.py."""
+"""Press pages: inquiries and statements, thin views over services.py, queries.py and
+release_data.py (the release PDF is built in app/reports/statement.py)."""
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -11,6 +12,7 @@ from ..models import INQUIRY_CHANNELS, MEANINGS, ONE_VOICE_KINDS, STATEMENT_KIND
 from ..models import StatementVersion as Version
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
+from ..reports.statement import build_release
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
@@ -18,8 +20,9 @@ from ..web.forms import apply_domain_errors, warn_stale
 from ..web.pagination import paginate
 from ..web.transitions import submit_transition
 from ..workflow import INQUIRY, STATEMENT
-from . import bp, pdf, queries, services
+from . import bp, queries, services
 from .forms import INQUIRY_FORMS, STATEMENT_FORMS, EditStatementForm, InquiryForm, StatementForm, to_local
+from .release_data import release_data
 
 
 @bp.app_template_global()
@@ -355,10 +358,10 @@ def statement_transition(statement_id: int, name: str):
 @permission_required(Permission.PRESS_VIEW)
 def statement_pdf(statement_id: int):
     statement = db.get_or_404(Statement, statement_id)
-    data = pdf.release_data(statement)
+    data = release_data(statement)
     name = f"{statement.reference}-v{data.version}{'' if data.approved_by else '-DRAFT'}.pdf"
     return Response(
-        pdf.build_release(data),
+        build_release(data),
         mimetype="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

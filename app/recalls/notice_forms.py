@@ -7,8 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from ..respond.forms import ResponseForm
 from ..web.forms import strip
+from ..web.response_form import ResponseForm
 from .notices import HAND_METHODS, NOTE_LIMIT
 from .responses import QUANTITIES
 

@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..complaints.services import local_to_utc
 from ..errors import DomainError, ValidationError
 from ..extensions import db
 from ..models import EFFECTIVENESS_LEVELS, NOTICE_METHODS, Recall, RecallNotice
@@ -15,7 +14,7 @@ from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
 from ..web.forms import ConfirmForm, apply_domain_errors
-from ..web.template_helpers import user_zone
+from ..web.zones import local_to_utc, user_zone
 from ..workflow import RECALL
 from . import bp, notice_queries, notices, responses
 from .letter import letter_lines

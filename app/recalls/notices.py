@@ -22,9 +22,10 @@ from ..extensions import db
 from ..models import DEPTHS, NOTICE_METHODS, Customer, OutboxMessage, Recall, RecallNotice
 from ..models.types import utcnow
 from ..permissions import Permission
+from ..reports.recall_letter import build_recall_letter
 from ..workflow import NOTICE, RECALL
 from ..workflow import engine as workflow_engine
-from .letter import REMEDY_ACTIONS, build_letter, heading, letter_lines
+from .letter import REMEDY_ACTIONS, heading, letter_data, letter_lines
 from .tokens import token_for
 
 HAND_METHODS = {k: v for k, v in NOTICE_METHODS.items() if k != "email"}
@@ -42,7 +43,7 @@ def letter_attachment(notice_id) -> tuple[str, str, bytes]:
     notice = db.session.get(RecallNotice, int(notice_id))
     if notice is None:
         raise LookupError(f"recall notice {notice_id} no longer exists")
-    data = build_letter(notice, response_link(notice))
+    data = build_recall_letter(letter_data(notice, response_link(notice)))
     return f"recall-{notice.recall.reference}-{notice.id}.pdf", "application/pdf", data
 
 

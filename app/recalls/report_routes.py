@@ -5,8 +5,9 @@ from flask import Response
 from ..extensions import db
 from ..models import Recall
 from ..permissions import Permission, permission_required
-from ..reports import recall as reports  # the module, not its names: it imports recalls.responses in turn
+from ..reports.recall import build_recall_report, build_status_report
 from . import bp
+from .report_data import recall_report_data
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -17,7 +18,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 @permission_required(Permission.RECALL_VIEW)
 def status_report(recall_id: int):
     recall = db.get_or_404(Recall, recall_id)
-    pdf = reports.build_status_report(reports.recall_report_data(recall, with_timeline=False))
+    pdf = build_status_report(recall_report_data(recall, with_timeline=False))
     return _pdf(pdf, f"{recall.reference}-status.pdf")
 
 
@@ -25,4 +26,4 @@ def status_report(recall_id: int):
 @permission_required(Permission.RECALL_VIEW)
 def report(recall_id: int):
     recall = db.get_or_404(Recall, recall_id)
-    return _pdf(reports.build_recall_report(reports.recall_report_data(recall)), f"{recall.reference}-report.pdf")
+    return _pdf(build_recall_report(recall_report_data(recall)), f"{recall.reference}-report.pdf")

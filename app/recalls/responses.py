@@ -3,7 +3,7 @@ add up to: the effectiveness figures, the mass balance and the replacement quant
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
@@ -13,14 +13,14 @@ from ..audit import services as audit
 from ..errors import NotAllowed, ValidationError
 from ..extensions import db
 from ..models import Lot, OutboxMessage, Product, Recall, RecallNotice, RecallNoticeLine
+from ..models.recall import RESPONSE_COMMENT_LIMIT, RESPONSE_NAME_LIMIT
 from ..models.types import utcnow
 from ..permissions import Permission
+from ..reports.recall.data import Effectiveness, ReplacementNeed
 from .services import accepts_responses
 
 QUANTITIES = ("quantity_on_hand", "quantity_returned", "quantity_destroyed")
 MAX_QUANTITY = Decimal("99999999999")  # fits Numeric(14, 3)
-NAME_LIMIT = 120
-COMMENT_LIMIT = 2000
 LABELS = {
     "quantity_on_hand": "Quantity on hand",
     "quantity_returned": "Quantity returned",
@@ -86,12 +86,12 @@ def validate_response(data: dict) -> dict:
     name = (data.get("response_by") or "").strip()
     if not name:
         errors["response_by"] = ["Give the name of the person answering."]
-    elif len(name) > NAME_LIMIT:
-        errors["response_by"] = [f"Keep the name under {NAME_LIMIT} characters."]
+    elif len(name) > RESPONSE_NAME_LIMIT:
+        errors["response_by"] = [f"Keep the name under {RESPONSE_NAME_LIMIT} characters."]
     values["response_by"] = name
     comment = (data.get("response_comment") or "").strip()
-    if len(comment) > COMMENT_LIMIT:
-        errors["response_comment"] = [f"Keep the comment under {COMMENT_LIMIT} characters."]
+    if len(comment) > RESPONSE_COMMENT_LIMIT:
+        errors["response_comment"] = [f"Keep the comment under {RESPONSE_COMMENT_LIMIT} characters."]
     values["response_comment"] = comment or None
     if errors:
         first = next(iter(errors))
@@ -163,51 +163,6 @@ def told_clause():
     )
 
 
-@dataclass
-class Effectiveness:
-    consignees: int = 0
-    states: dict[str, int] = field(default_factory=dict)  # pending / queued / sent / failed / notified
-    notified: int = 0  # told: email delivered, told by hand, or answered
-    responded: int = 0
-    distributed_further: int = 0
-    shipped: Decimal = Decimal(0)
-    on_hand: Decimal = Decimal(0)
-    returned: Decimal = Decimal(0)
-    destroyed: Decimal = Decimal(0)
-    shipped_to_responders: Decimal = Decimal(0)
-    level: str = "E"
-    sample_share: int = 0
-    sample_size: int = 0
-
-    @property
-    def accounted(self) -> Decimal:
-        return self.on_hand + self.returned + self.destroyed
-
-    @property
-    def unaccounted(self) -> Decimal:
-        return self.shipped - self.accounted
-
-    @staticmethod
-    def _percent(part, whole) -> float:
-        return round(100 * float(part) / float(whole), 1) if whole else 0.0
-
-    @property
-    def notified_percent(self) -> float:
-        return self._percent(self.notified, self.consignees)
-
-    @property
-    def responded_percent(self) -> float:
-        return self._percent(self.responded, self.consignees)
-
-    @property
-    def accounted_percent(self) -> float:
-        return self._percent(self.accounted, self.shipped)
-
-    @property
-    def non_responders(self) -> int:
-        return self.consignees - self.responded
-
-
 def sample_size(level: str, percent: int | None, consignees: int) -> tuple[int, int]:
     """(share in percent, consignees to check) for an effectiveness level; rounded up so a
     small recall still gets one check (2% of 10 consignees is 1, not 0)."""
@@ -260,19 +215,6 @@ def effectiveness(recall: Recall) -> Effectiveness:
         recall.effectiveness_level, recall.effectiveness_percent, result.consignees
     )
     return result
-
-
-@dataclass
-class ReplacementNeed:
-    product: str
-    unit: str
-    shipped: Decimal
-    on_hand: Decimal
-    returned: Decimal
-
-    @property
-    def needed(self) -> Decimal:
-        return self.on_hand + self.returned
 
 
 def replacement_needs(recall: Recall) -> list[ReplacementNeed]:

@@ -12,8 +12,8 @@ from ..recalls.letter import heading, letter_lines
 from ..recalls.responses import AlreadyAnswered, record_response
 from ..recalls.services import accepts_responses
 from ..web.forms import apply_domain_errors
+from ..web.response_form import ResponseForm
 from . import bp
-from .forms import ResponseForm
 
 
 def _limit() -> str:

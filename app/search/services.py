@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from ..extensions import db
+from ..models.lot import parse_lot_codes
 from ..permissions import Permission
 from . import sql
 from .query import SearchQuery, code_upper_bound, fts5_match, pg_tsquery
@@ -131,8 +132,6 @@ def _first_match(query: SearchQuery, reference: str, fields: list[tuple[str, str
 
 
 def _lot_codes_match(lot_codes: str | None, code: str) -> str | None:
-    from ..complaints.services import parse_lot_codes
-
     for item in parse_lot_codes(lot_codes):
         if item.upper().startswith(code):
             return item

@@ -2,21 +2,12 @@
 
 import json
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, current_app, request, url_for
-from flask_login import current_user
+from flask import Flask, request, url_for
 
 from ..permissions import ROLE_LABELS, Permission
 from ..workflow import WORKFLOWS
-
-
-def user_zone() -> ZoneInfo:
-    name = getattr(current_user, "timezone", None) or current_app.config["DEFAULT_TIMEZONE"]
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+from .zones import user_zone
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -1,12 +1,9 @@
-"""The recall reports: the 21 CFR 7.53 status report and the full recall report.
-
-Unlike the incident report, the reading lives here too (data.py): the consignee and lot
-lists are streamed in chunks while the PDF is laid out, so the builders take the data
-object whose generators read them. status.py and full.py only lay out.
+"""The recall reports: the 21 CFR 7.53 status report and the full recall report, laid out from
+plain data (data.py) that app/recalls/report_data.py gathers. status.py and full.py only lay out.
 """
 
-from .data import RecallReportData, recall_report_data
+from .data import RecallReportData
 from .full import build_recall_report
 from .status import build_status_report
 
-__all__ = ["RecallReportData", "build_recall_report", "build_status_report", "recall_report_data"]
+__all__ = ["RecallReportData", "build_recall_report", "build_status_report"]

@@ -5,7 +5,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from ...charts.effectiveness import EFFECTIVENESS_TITLE, effectiveness_chart
-from ..incident import BODY, H1, H2, H3, para, text
+from ..styles import BODY, H1, H2, H3, para, text
 from .data import ConsigneeRow, RecallReportData
 from .layout import LEAD, Clock, chunked, day, facts, figures, fit, percent, qty, render, signatures, timeline, yes_no
 

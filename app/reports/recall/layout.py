@@ -1,6 +1,6 @@
 """What both recall reports share: times in the company zone, quantities, the facts table,
 tables built from chunks, the timeline, the signature manifest and the document itself.
-The styles and helpers are the incident report's (one look for every Lotline PDF)."""
+The styles and helpers are every Lotline PDF's (styles.py: one look)."""
 
 import io
 from collections.abc import Iterable
@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from ..incident import BODY, CHUNK_ROWS, GRID, H2, MARGIN, NumberedCanvas, cell, para
+from ..styles import BODY, CHUNK_ROWS, GRID, H2, MARGIN, NumberedCanvas, cell, para
 from .data import RecallReportData
 from .longtable import FONT, PAD_X, SIZE, LongTable, text_width
 

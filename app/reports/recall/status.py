@@ -5,7 +5,7 @@ by each consignee and accounted for, effectiveness checks, estimated time frame 
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from ..incident import BODY, H1, H2, para, text
+from ..styles import BODY, H1, H2, para, text
 from .data import RecallReportData
 from .full import balance_rows
 from .layout import LEAD, Clock, chunked, day, facts, figures, fit, percent, qty, render, signatures, yes_no

@@ -1,26 +1,19 @@
-"""A statement as a press-release PDF (ReportLab), in the incident report's styles.
-
-`release_data(statement)` reads the database; `build_release(data)` is a pure function of
-that data. The approved version is printed when there is one; otherwise the current text,
-marked DRAFT — NOT APPROVED on every page.
+"""A press statement as a press-release PDF, built from plain data (app/press/release_data.py
+gathers it): the approved version when there is one; otherwise the current text, marked
+DRAFT — NOT APPROVED on every page.
 """
 
 import io
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
-from ..extensions import db
-from ..models import STATEMENT_KINDS, Statement, StatementVersion
-from ..models.types import utcnow
-from ..reports.incident import BODY, H1, MARGIN, SMALL, NumberedCanvas, text
+from .styles import BODY, H1, MARGIN, SMALL, NumberedCanvas, text
 
 DRAFT_MARK = "DRAFT — NOT APPROVED"
 WITHDRAWN_MARK = "WITHDRAWN"
@@ -47,36 +40,6 @@ class ReleaseData:
     @property
     def marks(self) -> list[str]:
         return [m for m, on in ((DRAFT_MARK, not self.approved_by), (WITHDRAWN_MARK, self.withdrawn)) if on]
-
-
-def _local(value: datetime, fmt: str) -> str:
-    try:
-        zone = ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    local = value.astimezone(zone)
-    return f"{local.strftime(fmt)} {local.tzname()}" if "%H" in fmt else local.strftime(fmt)
-
-
-def release_data(statement: Statement) -> ReleaseData:
-    """The approved version's text if any, else the current one (a draft)."""
-    number = statement.approved_version or statement.current_version
-    version = db.session.get(StatementVersion, (statement.id, number))
-    approved = statement.approved_version is not None
-    now = utcnow()
-    return ReleaseData(
-        company=current_app.config["COMPANY_NAME"],
-        reference=statement.reference,
-        kind=STATEMENT_KINDS.get(statement.kind, statement.kind),
-        version=number,
-        title=version.title,
-        body=version.body,
-        dated=_local(statement.published_at or statement.approved_at or now, "%d %B %Y"),
-        approved_by=statement.approved_by.name if approved else None,
-        approved_at=_local(statement.approved_at, "%Y-%m-%d %H:%M") if approved else None,
-        withdrawn=statement.status == "withdrawn",
-        generated_at=now,
-    )
 
 
 def paragraphs(body: str) -> list[str]:

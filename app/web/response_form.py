@@ -1,11 +1,12 @@
-"""The response form a consignee fills in (their own words are only ever shown as text)."""
+"""The recall response form: filled in by a consignee (app/respond) or, for them, by marketing
+(app/recalls); their own words are only ever shown as text."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from ..recalls.responses import COMMENT_LIMIT, NAME_LIMIT
-from ..web.forms import strip
+from ..models.recall import RESPONSE_COMMENT_LIMIT, RESPONSE_NAME_LIMIT
+from .forms import strip
 
 QUANTITY_HELP = "In the unit shown beside each lot; 0 if none."
 
@@ -23,8 +24,10 @@ class ResponseForm(FlaskForm):
         choices=[("no", "No"), ("yes", "Yes — we passed the notice on to them")],
         validate_choice=False,  # the service names the error in words
     )
-    response_by = StringField("Your name", filters=[strip], validators=[Length(max=NAME_LIMIT)])
-    response_comment = TextAreaField("Comment (optional)", filters=[strip], validators=[Length(max=COMMENT_LIMIT)])
+    response_by = StringField("Your name", filters=[strip], validators=[Length(max=RESPONSE_NAME_LIMIT)])
+    response_comment = TextAreaField(
+        "Comment (optional)", filters=[strip], validators=[Length(max=RESPONSE_COMMENT_LIMIT)]
+    )
 
     def to_data(self) -> dict:
         return {name: field.data for name, field in self._fields.items() if name != "csrf_token"}
