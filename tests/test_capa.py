@@ -157,7 +157,7 @@ def test_full_cycle_with_signature(app, login_as):
     page = owner.get(url).get_data(as_text=True)
     assert "Verified effective" in page and owner.user.name in page and "Not signed yet" not in page
     assert capa.open_actions(action.incident) == []
-    assert capa.actions_for(action.incident) == [action]
+    assert action.incident.actions == [action]
 
 
 def test_wrong_password_is_refused_and_audited(app, login_as):

@@ -164,9 +164,9 @@ def send_notices(recall: Recall, actor, notice_ids=None) -> int:
     _require_manager(actor)
     _require_sending(recall)
     stmt = _chosen(
-        sa.select(RecallNotice)
+        recall.notices.select()
         .join(Customer, Customer.id == RecallNotice.consignee_id)
-        .where(RecallNotice.recall_id == recall.id, RecallNotice.status == "pending", _with_email()),
+        .where(RecallNotice.status == "pending", _with_email()),
         notice_ids,
     )
     count = 0
@@ -250,10 +250,9 @@ def send_reminders(recall: Recall, actor, notice_ids=None) -> int:
     _require_manager(actor)
     _require_sending(recall)
     stmt = _chosen(
-        sa.select(RecallNotice)
+        recall.notices.select()
         .join(Customer, Customer.id == RecallNotice.consignee_id)
         .where(
-            RecallNotice.recall_id == recall.id,
             RecallNotice.responded_at.is_(None),
             RecallNotice.status.in_(("queued", "notified")),
             _with_email(),
