@@ -7,16 +7,9 @@ import sqlalchemy as sa
 
 from app.capa import services as capa
 from app.extensions import db
-from app.models import Action, AuditEvent, Incident, Signature
+from app.models import Action, AuditEvent, Signature
 from tests import factories
-from tests.conftest import PASSWORD
-
-
-def make_incident(owner, status="open") -> Incident:
-    incident = factories.make_action(actor=owner).incident
-    incident.status = status
-    db.session.commit()
-    return incident
+from tests.factories import PASSWORD
 
 
 def action_form(owner, **overrides) -> dict:
@@ -50,7 +43,7 @@ def audit_actions(record_type, record_id) -> list[str]:
 def test_create_action_on_incident(app, login_as, make_user):
     production = login_as("production")
     owner = make_user(("sales",))
-    incident = make_incident(production.user)
+    incident = factories.make_incident_row(production.user)
     assert production.get(f"/actions/new?incident={incident.id}").status_code == 200
     response = production.post(f"/actions/new?incident={incident.id}", data=action_form(owner))
     assert response.status_code == 302
@@ -67,7 +60,7 @@ def test_create_action_on_incident(app, login_as, make_user):
 def test_create_refuses_bad_input_and_leaves_db_unchanged(app, login_as, make_user):
     production = login_as("production")
     owner = make_user(("production",))
-    incident = make_incident(production.user)
+    incident = factories.make_incident_row(production.user)
     url = f"/actions/new?incident={incident.id}"
     before = counts()
     yesterday = (date.today() - timedelta(days=1)).isoformat()
@@ -92,7 +85,7 @@ def test_create_refuses_bad_input_and_leaves_db_unchanged(app, login_as, make_us
 
 def test_hostile_text_is_escaped(app, login_as):
     production = login_as("production")
-    incident = make_incident(production.user)
+    incident = factories.make_incident_row(production.user)
     hostile = '<script>alert("x")</script>'
     data = action_form(production.user, description=hostile, effectiveness_check=hostile)
     response = production.post(f"/actions/new?incident={incident.id}", data=data, follow_redirects=True)
@@ -104,7 +97,7 @@ def test_hostile_text_is_escaped(app, login_as):
 def test_create_refused_on_closed_or_escalated_incident(app, login_as):
     production = login_as("production")
     for status in ("closed", "escalated"):
-        incident = make_incident(production.user, status=status)
+        incident = factories.make_incident_row(production.user, status=status)
         before = counts()
         for response in (
             production.get(f"/actions/new?incident={incident.id}"),
