@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from app.errors import ValidationError
 from app.extensions import db
-from app.incidents import services as incidents
 from app.models import Customer, Incident, OutboxMessage, Recall, RecallNotice
 from app.models.types import utcnow
 from app.recalls import notices, responses, services
@@ -94,7 +93,7 @@ def main_recall(cast, incident_id: int, root: int, log: Callable[[str], None]) -
 
 def _small_root(incident: Incident, widest_trace: set[int]) -> int | None:
     """A lot the incident's complaints name, outside the mock recall's scope."""
-    known, _ = lots_named_in([c.id for c in incidents.complaints_of(incident)])
+    known, _ = lots_named_in([c.id for c in incident.complaints])
     lots = [r.id for r in known if r.id not in widest_trace and r.status == "released"]
     return lots[0] if lots else None
 

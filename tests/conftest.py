@@ -16,8 +16,7 @@ from app import create_app
 from app.extensions import db
 from config import TestConfig, normalise_database_url
 from tests import factories
-
-PASSWORD = "correct-horse-1"
+from tests.factories import PASSWORD
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -157,10 +156,6 @@ def make_user(app):
     return make
 
 
-def sign_in(client, username: str, password: str = PASSWORD):
-    return client.post("/auth/login", data={"username": username, "password": password})
-
-
 @pytest.fixture
 def login_as(app, make_user):
     """login_as("sales") -> (test client signed in as a new sales user); roles may be a tuple."""
@@ -169,7 +164,7 @@ def login_as(app, make_user):
         roles = (roles,) if isinstance(roles, str) else tuple(roles)
         user = make_user(roles=roles, username=username)
         client = app.test_client()
-        response = sign_in(client, user.username)
+        response = factories.sign_in(client, user.username)
         assert response.status_code == 302, "test login failed"
         client.user = user
         return client

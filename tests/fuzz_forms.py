@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from hypothesis import strategies as st
 
 from app.extensions import db
-from app.models import AlertRule, Complaint, Customer, Incident, Lot, OutboxMessage, Product, RecallNotice, User
+from app.models import AlertRule, Complaint, Customer, Incident, Lot, Product, RecallNotice, User
 from app.recalls import tokens
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 ALL_ROLES = ("sales", "production", "marketing", "admin")
 _seq = itertools.count(1)
@@ -342,14 +342,9 @@ class World:
         return raw
 
     def _make_recall_proposed(self):
-        from app.recalls import services
-        from tests.test_recall_services import DATA
-
         raw = self._plant()
         incident = db.session.get(Incident, self.get("incident"))
-        recall = services.propose(incident, DATA, [raw.id], self.other)
-        db.session.commit()
-        return recall.id
+        return factories.make_recall(self.other, [raw], incident).id
 
     def _make_recall_approved(self):
         from app.models import Recall
@@ -380,22 +375,7 @@ class World:
 
     # Press
     def _make_inquiry(self):
-        from app.press import services
-
-        data = dict(
-            outlet="Daily Courier",
-            journalist="Jo Reporter",
-            contact=None,
-            channel="phone",
-            question="Is it safe?",
-            deadline=None,
-            incident_id=None,
-            recall_id=None,
-            assignee_id=None,
-        )
-        inquiry = services.create_inquiry(data, self.other)
-        db.session.commit()
-        return inquiry.id
+        return factories.make_inquiry(self.other).id
 
     def _make_inquiry_received(self):
         return self._make_inquiry()
@@ -409,16 +389,8 @@ class World:
         db.session.commit()
         return q.id
 
-    def _statement(self, *moves):
-        from app.models import Statement
-        from app.press import services
-
-        data = dict(kind="holding", title="Withdrawn", body="We withdraw two lots.", incident_id=None, recall_id=None)
-        s = services.create_statement(data, self.other)
-        for name, data in moves:
-            services.apply_statement_transition(s, name, data, self.other)
-        db.session.commit()
-        return db.session.get(Statement, s.id).id
+    def _statement(self, submit=False):
+        return factories.make_statement(self.other, submit=submit, title="Withdrawn", body="We withdraw two lots.").id
 
     def _make_statement(self):
         return self._statement()
@@ -427,42 +399,18 @@ class World:
         return self._statement()
 
     def _make_statement_in_review(self):
-        return self._statement(("submit", {}))
+        return self._statement(submit=True)
 
     # Admin, alerts
     def _make_user(self):
         return factories.make_user(("sales",)).id
 
     def _make_rule(self):
-        from app.alerts import rules
-
-        rule = rules.create_rule(
-            dict(
-                name=f"Fuzz rule {next(_seq)}",
-                event="complaint.logged",
-                roles=["sales"],
-                user_ids=[],
-                notify_assignee=False,
-                min_severity=None,
-                enabled=True,
-            ),
-            self.other,
-        )
-        db.session.commit()
-        return rule.id
+        return factories.make_rule(name=f"Fuzz rule {next(_seq)}", event="complaint.logged", roles="sales").id
 
     def _make_message(self):
-        message = OutboxMessage(
-            to_address="x@example.com",
-            subject="Fuzz",
-            body_text="Fuzz",
-            event="complaint.logged",
-            status="failed",
-            message_id=f"<fuzz-{next(_seq)}@lotline>",
-        )
-        db.session.add(message)
-        db.session.commit()
-        return message.id
+        mail = factories.make_mail("failed", "x@example.com", "Fuzz", body_text="Fuzz", event="complaint.logged")
+        return mail.id
 
     def _make_lot(self):
         return factories.make_lot(code=f"FZ-LOT-{next(_seq)}").id

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.auth.services import authenticate
 from app.extensions import db
 from app.models import AuditEvent, User
-from tests.conftest import PASSWORD, sign_in
+from tests.factories import PASSWORD, sign_in
 
 NEW_PASSWORD = "a-brand-new-pass"
 

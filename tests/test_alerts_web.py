@@ -3,67 +3,15 @@
 import csv
 import io
 import json
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Alert, AlertRule, AuditEvent, OutboxMessage, User
-from app.models.types import utcnow
 from tests import factories
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def make_alert(user, title="Lot L24-117 put on hold", url="/lots/", read=False, minutes_ago=0, **kw):
-    alert = Alert(
-        user_id=user.id,
-        event=kw.pop("event", "lot.held"),
-        title=title,
-        url=url,
-        priority=kw.pop("priority", "normal"),
-        created_at=utcnow() - timedelta(minutes=minutes_ago),
-        read_at=utcnow() if read else None,
-        **kw,
-    )
-    db.session.add(alert)
-    db.session.commit()
-    return alert
-
-
-_mail_seq = iter(range(1, 1_000_000))
-
-
-def make_mail(status="sent", to="pat@example.com", subject="[Lotline] Lot L1 put on hold", **kw):
-    n = next(_mail_seq)
-    mail = OutboxMessage(
-        event=kw.pop("event", "lot.held"),
-        to_address=to,
-        subject=subject,
-        body_text=kw.pop("body_text", "Do not ship lot L1."),
-        body_html=kw.pop("body_html", None),
-        message_id=f"<test-{n}@example.com>",
-        status=status,
-        attempts=kw.pop("attempts", 3 if status == "failed" else 1),
-        last_error=kw.pop("last_error", "550 mailbox unavailable" if status == "failed" else None),
-        created_at=utcnow() - timedelta(minutes=kw.pop("minutes_ago", 0)),
-        **kw,
-    )
-    db.session.add(mail)
-    db.session.commit()
-    return mail
-
-
-def make_rule(**kw):
-    values = dict(name="Holds to sales", event="lot.held", roles="sales", notify_assignee=False, enabled=True)
-    values.update(kw)
-    users = values.pop("users", [])
-    rule = AlertRule(**values)
-    rule.users = list(users)
-    db.session.add(rule)
-    db.session.commit()
-    return rule
 
 
 def rule_form(**overrides) -> dict:
@@ -92,9 +40,9 @@ def test_bell_shows_own_unread_count_in_one_query(app, login_as, make_user):
     client = login_as("production")
     other = make_user(("production",))
     for _ in range(3):
-        make_alert(client.user)
-    make_alert(client.user, read=True)
-    make_alert(other)
+        factories.make_alert(client.user)
+    factories.make_alert(client.user, read=True)
+    factories.make_alert(other)
 
     statements = []
 
@@ -121,9 +69,9 @@ def test_bell_without_unread_alerts_and_not_for_anonymous(client, login_as):
 def test_inbox_lists_only_own_alerts_newest_first(login_as, make_user):
     client = login_as("sales")
     other = make_user(("sales",))
-    make_alert(client.user, title="Older alert", minutes_ago=10, read=True)
-    make_alert(client.user, title="Newer alert <b>bold</b>", minutes_ago=1, priority="high")
-    make_alert(other, title="Somebody else's alert")
+    factories.make_alert(client.user, title="Older alert", minutes_ago=10, read=True)
+    factories.make_alert(client.user, title="Newer alert <b>bold</b>", minutes_ago=1, priority="high")
+    factories.make_alert(other, title="Somebody else's alert")
 
     page = client.get("/alerts/").get_data(as_text=True)
     assert page.index("Newer alert") < page.index("Older alert")
@@ -147,7 +95,7 @@ def test_inbox_empty_state_and_bad_filter(login_as):
 
 def test_opening_an_alert_marks_it_read_and_follows_its_link(login_as):
     client = login_as("production")
-    alert = make_alert(client.user, url="/lots/?status=on_hold")
+    alert = factories.make_alert(client.user, url="/lots/?status=on_hold")
     response = client.get(f"/alerts/{alert.id}/open")
     assert response.status_code == 302
     assert response.headers["Location"] == "/lots/?status=on_hold"
@@ -161,7 +109,7 @@ def test_opening_an_alert_marks_it_read_and_follows_its_link(login_as):
 def test_someone_elses_alert_is_not_found(login_as, make_user):
     client = login_as("admin")
     other = make_user(("sales",))
-    alert = make_alert(other)
+    alert = factories.make_alert(other)
     assert client.get(f"/alerts/{alert.id}/open").status_code == 404
     assert fresh(Alert, alert.id).read_at is None
     assert client.get("/alerts/999999/open").status_code == 404
@@ -173,7 +121,7 @@ def test_someone_elses_alert_is_not_found(login_as, make_user):
 )
 def test_alert_links_outside_the_app_are_not_followed(login_as, url):
     client = login_as("sales")
-    alert = make_alert(client.user, url=url)
+    alert = factories.make_alert(client.user, url=url)
     response = client.get(f"/alerts/{alert.id}/open")
     assert response.status_code == 302
     assert response.headers["Location"] == "/alerts/"
@@ -184,8 +132,8 @@ def test_alert_links_outside_the_app_are_not_followed(login_as, url):
 def test_read_all_marks_only_own_alerts(login_as, make_user):
     client = login_as("sales")
     other = make_user(("sales",))
-    mine = [make_alert(client.user) for _ in range(2)]
-    theirs = make_alert(other)
+    mine = [factories.make_alert(client.user) for _ in range(2)]
+    theirs = factories.make_alert(other)
     response = client.post("/alerts/read-all", follow_redirects=True)
     assert "2 alerts marked read." in response.get_data(as_text=True)
     assert all(fresh(Alert, a.id).read_at for a in mine)
@@ -204,8 +152,10 @@ def test_read_all_is_post_only(login_as):
 def test_rules_list_shows_each_rule(login_as, make_user):
     client = login_as("admin")
     jane = make_user(("production",), name="Jane Roe")
-    make_rule(name="Triage to investigator", event="complaint.triaged", roles="", notify_assignee=True)
-    make_rule(name="Holds <b>to</b> named", event="lot.held", roles="sales,production", users=[jane], enabled=False)
+    factories.make_rule(name="Triage to investigator", event="complaint.triaged", roles="", notify_assignee=True)
+    factories.make_rule(
+        name="Holds <b>to</b> named", event="lot.held", roles="sales,production", users=[jane], enabled=False
+    )
     page = client.get("/alerts/rules").get_data(as_text=True)
     assert page.index("Complaint triaged") < page.index("Lots put on hold")  # catalogue order
     assert "Holds &lt;b&gt;to&lt;/b&gt; named" in page
@@ -300,7 +250,7 @@ def test_inactive_user_cannot_be_named(login_as, make_user):
 
 def test_rejected_edit_changes_nothing(login_as):
     client = login_as("admin")
-    rule = make_rule()
+    rule = factories.make_rule()
     version = rule.version
     data = rule_form(name="Renamed", event="lot.held", notify_assignee="y", version=version)
     response = client.post(f"/alerts/rules/{rule.id}/edit", data=data)
@@ -314,7 +264,7 @@ def test_rejected_edit_changes_nothing(login_as):
 def test_edit_rule_saves_and_audits_changes(login_as, make_user):
     client = login_as("admin")
     jane = make_user(("production",))
-    rule = make_rule()
+    rule = factories.make_rule()
     page = client.get(f"/alerts/rules/{rule.id}/edit").get_data(as_text=True)
     assert 'value="Holds to sales"' in page and f'name="version" type="hidden" value="{rule.version}"' in page
     data = rule_form(
@@ -336,7 +286,7 @@ def test_edit_rule_saves_and_audits_changes(login_as, make_user):
 def test_changing_only_named_users_moves_the_version(login_as, make_user):
     client = login_as("admin")
     jane = make_user(("production",))
-    rule = make_rule()
+    rule = factories.make_rule()
     data = rule_form(name=rule.name, event="lot.held", roles=["sales"], users=[str(jane.id)], version=rule.version)
     assert client.post(f"/alerts/rules/{rule.id}/edit", data=data).status_code == 302
     assert fresh(AlertRule, rule.id).version == 2
@@ -344,7 +294,7 @@ def test_changing_only_named_users_moves_the_version(login_as, make_user):
 
 def test_saving_an_unchanged_rule_writes_no_audit_event(login_as):
     client = login_as("admin")
-    rule = make_rule()
+    rule = factories.make_rule()
     data = rule_form(name=rule.name, event="lot.held", roles=["sales"], version=rule.version)
     assert client.post(f"/alerts/rules/{rule.id}/edit", data=data).status_code == 302
     assert audit_rows("alert_rule") == []
@@ -352,7 +302,7 @@ def test_saving_an_unchanged_rule_writes_no_audit_event(login_as):
 
 def test_stale_rule_edit_is_refused(login_as):
     first, second = login_as("admin"), login_as("admin")
-    rule = make_rule()
+    rule = factories.make_rule()
     opened = rule.version
     data = rule_form(name="Second", event="lot.held", roles=["sales"], version=opened)
     assert second.post(f"/alerts/rules/{rule.id}/edit", data=data).status_code == 302
@@ -373,7 +323,7 @@ def test_edit_of_missing_rule_is_not_found(login_as):
 
 def test_toggle_switches_a_rule_off_and_on(login_as):
     client = login_as("admin")
-    rule = make_rule()
+    rule = factories.make_rule()
     response = client.post(f"/alerts/rules/{rule.id}/toggle", data={"enabled": "0"}, follow_redirects=True)
     assert "switched off" in response.get_data(as_text=True)
     assert fresh(AlertRule, rule.id).enabled is False
@@ -388,7 +338,7 @@ def test_toggle_switches_a_rule_off_and_on(login_as):
 def test_delete_removes_the_rule_and_audits_it(login_as, make_user):
     client = login_as("admin")
     jane = make_user(("sales",))
-    rule = make_rule(users=[jane])
+    rule = factories.make_rule(users=[jane])
     response = client.post(f"/alerts/rules/{rule.id}/delete", follow_redirects=True)
     assert "deleted" in response.get_data(as_text=True)
     assert rule_count() == 0
@@ -401,7 +351,7 @@ def test_delete_removes_the_rule_and_audits_it(login_as, make_user):
 
 def test_delete_and_toggle_are_post_only(login_as):
     client = login_as("admin")
-    rule = make_rule()
+    rule = factories.make_rule()
     assert client.get(f"/alerts/rules/{rule.id}/delete").status_code == 405
     assert client.get(f"/alerts/rules/{rule.id}/toggle").status_code == 405
     assert rule_count() == 1
@@ -412,9 +362,11 @@ def test_delete_and_toggle_are_post_only(login_as):
 
 def test_mail_log_lists_counts_and_filters(login_as):
     client = login_as("admin")
-    make_mail("sent", to="ann@example.com", subject="Complaint C-1 logged", event="complaint.logged", minutes_ago=5)
-    make_mail("failed", to="bob@example.com", subject="Lot L1 put on hold", minutes_ago=3)
-    make_mail("pending", to="cy@example.com", subject="100% sure_thing", minutes_ago=1)
+    factories.make_mail(
+        "sent", to="ann@example.com", subject="Complaint C-1 logged", event="complaint.logged", minutes_ago=5
+    )
+    factories.make_mail("failed", to="bob@example.com", subject="Lot L1 put on hold", minutes_ago=3)
+    factories.make_mail("pending", to="cy@example.com", subject="100% sure_thing", minutes_ago=1)
 
     page = client.get("/alerts/mail").get_data(as_text=True)
     assert page.index("cy@example.com") < page.index("bob@example.com") < page.index("ann@example.com")
@@ -457,8 +409,8 @@ def test_mail_log_empty_state(login_as):
 
 def test_mail_log_csv_export(login_as):
     client = login_as("admin")
-    make_mail("failed", to="bob@example.com", subject="=HYPERLINK(1)")
-    make_mail("sent", to="ann@example.com")
+    factories.make_mail("failed", to="bob@example.com", subject="=HYPERLINK(1)")
+    factories.make_mail("sent", to="ann@example.com")
     response = client.get("/alerts/mail?format=csv&status=failed")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -471,7 +423,7 @@ def test_mail_log_csv_export(login_as):
 
 def test_mail_detail_shows_headers_and_bodies_as_text(login_as):
     client = login_as("admin")
-    mail = make_mail(
+    mail = factories.make_mail(
         "failed",
         subject="<script>alert('s')</script> subject",
         body_text="Plain <script>alert('t')</script> text",
@@ -492,7 +444,7 @@ def test_mail_detail_shows_headers_and_bodies_as_text(login_as):
 
 def test_resend_one_failed_message(login_as):
     client = login_as("admin")
-    mail = make_mail("failed")
+    mail = factories.make_mail("failed")
     response = client.post(f"/alerts/mail/{mail.id}/resend", follow_redirects=True)
     assert "put back in line" in response.get_data(as_text=True)
     saved = fresh(OutboxMessage, mail.id)
@@ -504,7 +456,7 @@ def test_resend_one_failed_message(login_as):
 
 def test_resend_of_a_message_that_is_not_failed_changes_nothing(login_as):
     client = login_as("admin")
-    mail = make_mail("sent")
+    mail = factories.make_mail("sent")
     response = client.post(f"/alerts/mail/{mail.id}/resend", follow_redirects=True)
     assert "is not failed" in response.get_data(as_text=True)
     assert fresh(OutboxMessage, mail.id).status == "sent"
@@ -513,8 +465,8 @@ def test_resend_of_a_message_that_is_not_failed_changes_nothing(login_as):
 
 def test_resend_all_failed(login_as):
     client = login_as("admin")
-    failed = [make_mail("failed") for _ in range(2)]
-    sent = make_mail("sent")
+    failed = [factories.make_mail("failed") for _ in range(2)]
+    sent = factories.make_mail("sent")
     response = client.post("/alerts/mail/resend-failed", follow_redirects=True)
     assert "2 failed messages put back in line." in response.get_data(as_text=True)
     for mail in failed:
@@ -532,8 +484,8 @@ def test_resend_all_failed(login_as):
 @pytest.mark.parametrize("role", ["sales", "production", "marketing"])
 def test_only_admins_manage_rules_and_mail(login_as, role):
     client = login_as(role)
-    rule = make_rule()
-    mail = make_mail("failed")
+    rule = factories.make_rule()
+    mail = factories.make_mail("failed")
     for url in (
         "/alerts/rules",
         "/alerts/rules/new",

@@ -11,7 +11,7 @@ from app.attachments.services import TYPE_REFUSED, detect_type
 from app.extensions import db
 from app.models import Attachment, AuditEvent
 from tests import factories
-from tests.conftest import PASSWORD, sign_in
+from tests.factories import PASSWORD, sign_in
 
 PNG = factories.PNG_BYTES
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

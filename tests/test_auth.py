@@ -4,7 +4,7 @@ import pytest
 
 from app import create_app
 from config import ProdConfig
-from tests.conftest import PASSWORD, sign_in
+from tests.factories import PASSWORD, sign_in
 
 
 def test_login_success_redirects_home(client, make_user):

@@ -7,16 +7,9 @@ import sqlalchemy as sa
 
 from app.capa import services as capa
 from app.extensions import db
-from app.models import Action, AuditEvent, Incident, Signature
+from app.models import Action, AuditEvent, Signature
 from tests import factories
-from tests.conftest import PASSWORD
-
-
-def make_incident(owner, status="open") -> Incident:
-    incident = factories.make_action(actor=owner).incident
-    incident.status = status
-    db.session.commit()
-    return incident
+from tests.factories import PASSWORD
 
 
 def action_form(owner, **overrides) -> dict:
@@ -50,7 +43,7 @@ def audit_actions(record_type, record_id) -> list[str]:
 def test_create_action_on_incident(app, login_as, make_user):
     production = login_as("production")
     owner = make_user(("sales",))
-    incident = make_incident(production.user)
+    incident = factories.make_incident_row(production.user)
     assert production.get(f"/actions/new?incident={incident.id}").status_code == 200
     response = production.post(f"/actions/new?incident={incident.id}", data=action_form(owner))
     assert response.status_code == 302
@@ -67,7 +60,7 @@ def test_create_action_on_incident(app, login_as, make_user):
 def test_create_refuses_bad_input_and_leaves_db_unchanged(app, login_as, make_user):
     production = login_as("production")
     owner = make_user(("production",))
-    incident = make_incident(production.user)
+    incident = factories.make_incident_row(production.user)
     url = f"/actions/new?incident={incident.id}"
     before = counts()
     yesterday = (date.today() - timedelta(days=1)).isoformat()
@@ -92,7 +85,7 @@ def test_create_refuses_bad_input_and_leaves_db_unchanged(app, login_as, make_us
 
 def test_hostile_text_is_escaped(app, login_as):
     production = login_as("production")
-    incident = make_incident(production.user)
+    incident = factories.make_incident_row(production.user)
     hostile = '<script>alert("x")</script>'
     data = action_form(production.user, description=hostile, effectiveness_check=hostile)
     response = production.post(f"/actions/new?incident={incident.id}", data=data, follow_redirects=True)
@@ -103,10 +96,10 @@ def test_hostile_text_is_escaped(app, login_as):
 
 def test_create_refused_on_closed_incident_but_not_one_in_recall(app, login_as):
     production = login_as("production")
-    in_recall = make_incident(production.user, status="escalated")  # still worked on during its recall
+    in_recall = factories.make_incident_row(production.user, status="escalated")  # worked on during its recall
     assert production.get(f"/actions/new?incident={in_recall.id}").status_code == 200
     for status in ("closed",):
-        incident = make_incident(production.user, status=status)
+        incident = factories.make_incident_row(production.user, status=status)
         before = counts()
         for response in (
             production.get(f"/actions/new?incident={incident.id}"),
@@ -160,7 +153,7 @@ def test_full_cycle_with_signature(app, login_as):
     page = owner.get(url).get_data(as_text=True)
     assert "Verified effective" in page and owner.user.name in page and "Not signed yet" not in page
     assert capa.open_actions(action.incident) == []
-    assert capa.actions_for(action.incident) == [action]
+    assert action.incident.actions == [action]
 
 
 def test_wrong_password_is_refused_and_audited(app, login_as):

@@ -35,8 +35,7 @@ from app.models import CATEGORIES, RecallNotice
 from app.recalls import responses, services
 from app.reports.incident import WEEKLY_LINKED_TITLE, WEEKLY_PRODUCTS_TITLE
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.test_recall_services import DATA, make_plant
+from tests.factories import PASSWORD, RECALL_DATA
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -221,8 +220,8 @@ def test_incident_report_charts_all_complaints_of_its_products_when_given(app):
 
 @pytest.fixture
 def approved_recall(app):
-    plant = make_plant()
-    recall = services.propose(plant["incident"], DATA, [plant["raw"].id], plant["proposer"])
+    plant = factories.make_plant()
+    recall = services.propose(plant["incident"], RECALL_DATA, [plant["raw"].id], plant["proposer"])
     approver = factories.make_user(("marketing",), name="Mona Approver")
     services.approve(recall, approver, "approved", PASSWORD)
     db.session.commit()

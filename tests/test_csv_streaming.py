@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Customer, Lot
 from tests import factories
-from tests.conftest import PASSWORD, sign_in
+from tests.factories import PASSWORD, sign_in
 
 LOTS = 2500  # past the lot export's first two batches of 1,000
 CUSTOMERS = 1200

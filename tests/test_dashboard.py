@@ -21,7 +21,7 @@ from app.models import (
 )
 from app.models.types import utcnow
 from tests import factories
-from tests.conftest import sign_in
+from tests.factories import sign_in
 from tests.test_recall_pages import approve
 
 

@@ -15,7 +15,7 @@ from app.models.types import utcnow
 from app.trace.services import change_status
 from tests import factories
 from tests.test_export_many_ids import POSTGRESQL_PARAMETERS, SQLITE_PARAMETERS, _bulk, _code, _lowered_sqlite_limit
-from tests.test_recall_services import make_plant, propose
+from tests.test_recall_services import propose
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_incident_timeline_shows_the_latest_events(app, production):
 
 
 def test_recall_timeline_shows_the_latest_events(app, login_as):
-    recall = propose(make_plant())
+    recall = propose(factories.make_plant())
     _events("recall", recall.id, audit.TIMELINE_SHOWN + 10)
     client = login_as("marketing")
     page = client.get(f"/recalls/{recall.id}").get_data(as_text=True)
@@ -92,7 +92,7 @@ def test_recall_timeline_shows_the_latest_events(app, login_as):
 
 
 def test_short_recall_timeline_is_whole_and_read_in_one_statement(app):
-    recall_id = propose(make_plant()).id
+    recall_id = propose(factories.make_plant()).id
     statements = []
 
     def count(*args):
@@ -107,7 +107,7 @@ def test_short_recall_timeline_is_whole_and_read_in_one_statement(app):
 
 
 def test_latest_events_are_oldest_first(app):
-    recall = propose(make_plant())
+    recall = propose(factories.make_plant())
     _events("recall", recall.id, 5)
     events, total = audit.latest_events("recall", recall.id, limit=3)
     assert total == 6 and len(events) == 3 and [e.id for e in events] == sorted(e.id for e in events)

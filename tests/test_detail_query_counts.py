@@ -27,3 +27,25 @@ def test_complaint_detail_reads_people_and_lots_once(app, login_as):
     assert not [s for s in statements if s.startswith(("SELECT customers.", "SELECT products."))]  # joined
     page = response.get_data(as_text=True)
     assert investigator in page and code in page
+
+
+def test_incident_detail_reads_its_collections_in_one_statement_each(app, login_as):
+    """incident.complaints (with products) and incident.actions (with owners) come with the page's
+    load of the incident: the same statements for one complaint and action as for four."""
+    production = factories.make_user(("production",))
+    small, large = (
+        factories.make_incident([factories.make_complaint() for _ in range(rows)], actor=production) for rows in (1, 4)
+    )
+    for incident, rows in ((small, 1), (large, 4)):
+        for _ in range(rows):
+            factories.make_action(incident, owner=factories.make_user(("production",)), actor=production)
+    shown = [c.product.sku for c in large.complaints] + [a.owner.name for a in large.actions]
+    small_url, large_url = f"/incidents/{small.id}", f"/incidents/{large.id}"
+
+    one, _, _ = count_queries(login_as("marketing"), small_url)
+    four, statements, response = count_queries(login_as("marketing"), large_url)
+
+    assert four == one, "\n".join(statements)
+    assert not [s for s in statements if s.startswith(("SELECT products.", "SELECT complaints."))]  # joined
+    page = response.get_data(as_text=True)
+    assert all(text in page for text in shown)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from app.extensions import db
 from tests import factories
 from tests import fuzz_forms as ff
-from tests.conftest import sign_in
+from tests.factories import sign_in
 
 TOTAL = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 FULL = TOTAL > 0

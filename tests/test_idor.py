@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Alert
 from app.permissions import ROLES
-from tests.test_alerts_web import make_alert
+from tests import factories
 
 MISSING = 2_000_000_000  # no record has this id (the converter refuses larger ones)
 INT_ARG = re.compile(r"<int:(\w+)>")
@@ -41,7 +41,7 @@ def test_a_missing_record_id_is_404_or_403_on_every_route_for_every_role(app, lo
 
 def test_another_users_alert_cannot_be_opened_or_marked_read(app, login_as):
     owner, other = login_as("production"), login_as("production")
-    alert = make_alert(owner.user)
+    alert = factories.make_alert(owner.user)
     assert other.get(f"/alerts/{alert.id}/open").status_code == 404
     db.session.expire_all()
     assert db.session.scalar(sa.select(Alert.read_at).where(Alert.id == alert.id)) is None

@@ -16,7 +16,7 @@ from app.imports.services import run_import
 from app.models import AuditEvent, Customer, Lot, LotInput, Shipment
 from app.trace.engine import would_cycle
 from tests import factories
-from tests.conftest import sign_in
+from tests.factories import sign_in
 
 LOTS_CSV = """lot_code,product_sku,kind,quantity,unit,produced_on,expires_on,site,line
 L-RAW-1,RM-OAT,raw,1000,kg,2024-03-01,,Silo 2,
@@ -248,7 +248,7 @@ def test_concurrent_duplicate_is_refused_cleanly(masterdata, monkeypatch):
     """A lot created by someone else between the lookup and the insert: a refusal, not a crash."""
     from app.imports import lots
 
-    make_lots("L-9")
+    factories.make_lots("L-9")
     before = counts()
     monkeypatch.setattr(lots, "among", lambda column, values: sa.false())
 
@@ -487,12 +487,8 @@ def test_bad_shipment_file_imports_nothing(lots_loaded, case):
 # --- cycles -----------------------------------------------------------------------------------
 
 
-def make_lots(*codes: str) -> None:
-    assert load("lots", LOT_HEADER + "".join(f"{c},GR-500,finished,1,case,2024-01-01\n" for c in codes)).ok
-
-
 def test_cycle_through_existing_edges_is_refused(masterdata):
-    make_lots("A", "B", "C", "D")
+    factories.make_lots("A", "B", "C", "D")
     assert load("genealogy", "input_lot_code,output_lot_code\nA,B\nB,C\n").ok
     before = counts()
 
@@ -504,7 +500,7 @@ def test_cycle_through_existing_edges_is_refused(masterdata):
 
 
 def test_cycle_within_the_file_is_refused(masterdata):
-    make_lots("A", "B", "C")
+    factories.make_lots("A", "B", "C")
     before = counts()
 
     result = load("genealogy", "input_lot_code,output_lot_code\nA,B\nB,C\nC,A\n")
@@ -514,7 +510,7 @@ def test_cycle_within_the_file_is_refused(masterdata):
 
 
 def test_cycle_across_chunks_is_refused(masterdata):
-    make_lots("A", "B", "C", "X")
+    factories.make_lots("A", "B", "C", "X")
     before = counts()
     content = "input_lot_code,output_lot_code\nA,B\nX,C\nB,C\nC,A\n"
 
@@ -526,7 +522,7 @@ def test_cycle_across_chunks_is_refused(masterdata):
 
 def test_diamonds_and_long_chains_are_not_cycles(masterdata):
     codes = [f"C{i}" for i in range(40)]
-    make_lots("A", "B", "C", "D", *codes)
+    factories.make_lots("A", "B", "C", "D", *codes)
     chain = "".join(f"{a},{b}\n" for a, b in zip(codes, codes[1:]))
 
     result = load("genealogy", "input_lot_code,output_lot_code\nA,B\nA,C\nB,D\nC,D\nD,C0\n" + chain, chunk_size=3)
@@ -539,7 +535,7 @@ def test_diamonds_and_long_chains_are_not_cycles(masterdata):
 
 
 def test_planner_settings_are_restored_after_the_cycle_check(masterdata):
-    make_lots("A", "B")
+    factories.make_lots("A", "B")
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL planner settings")
     run_import("genealogy", io.BytesIO(b"input_lot_code,output_lot_code\nA,B\n"), None)
@@ -550,7 +546,7 @@ def test_planner_settings_are_restored_after_the_cycle_check(masterdata):
 
 def test_long_cycle_message_is_shortened(masterdata):
     codes = [f"C{i}" for i in range(12)]
-    make_lots(*codes)
+    factories.make_lots(*codes)
     assert load(
         "genealogy", "input_lot_code,output_lot_code\n" + "".join(f"{a},{b}\n" for a, b in zip(codes, codes[1:]))
     ).ok

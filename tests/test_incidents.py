@@ -1,16 +1,15 @@
 """Incidents: opening from complaints, the traced scope and holds, the INCIDENT moves
 (close is signed), stale edits, cluster suggestions."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from app.events import _signals
 from app.extensions import db
 from app.models import Action, AuditEvent, Complaint, Incident, IncidentComplaint, IncidentLot, Lot, Signature
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def audit_actions(record_type, record_id):
@@ -31,25 +30,6 @@ def incident_form(owner, **overrides):
     }
     data.update(overrides)
     return data
-
-
-def make_action(incident, owner, **overrides):
-    data = dict(
-        reference="CAPA-T-1",
-        incident_id=incident.id,
-        kind="corrective",
-        description="Replace the sieve.",
-        owner_id=owner.id,
-        due_date=date.today() + timedelta(days=10),
-        effectiveness_check="No plastic for 3 months.",
-        status="in_progress",
-        created_by_id=owner.id,
-    )
-    data.update(overrides)
-    action = Action(**data)
-    db.session.add(action)
-    db.session.commit()
-    return action
 
 
 def close_form(**overrides):
@@ -226,7 +206,7 @@ def test_close_needs_root_cause_and_finished_actions(app, production, contained)
 
     contained.root_cause = "Worn sieve."
     db.session.commit()
-    action = make_action(contained, production.user)
+    action = factories.make_action_row(contained, production.user)
     response = production.post(f"{base}/do/close", data=close_form())
     assert response.status_code == 409 and "CAPA-T-1 (in progress)" in response.get_data(as_text=True)
     db.session.expire_all()
@@ -241,7 +221,7 @@ def test_close_needs_root_cause_and_finished_actions(app, production, contained)
 
 
 def test_close_with_verified_action(app, production, contained):
-    make_action(contained, production.user, status="verified")
+    factories.make_action_row(contained, production.user, status="verified")
     assert production.post(f"/incidents/{contained.id}/do/close", data=close_form()).status_code == 302
 
 

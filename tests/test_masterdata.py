@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEvent, Customer, Product
 from tests import factories
-from tests.conftest import sign_in
+from tests.factories import sign_in
 
 HOSTILE = "<script>alert(1)</script>"
 HOSTILE_ESCAPED = b"&lt;script&gt;alert(1)&lt;/script&gt;"

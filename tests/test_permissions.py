@@ -5,8 +5,6 @@ A new route fails `test_matrix_covers_every_route` until it is added here.
 
 import pytest
 
-from app.extensions import db
-from app.models import Alert, AlertRule, OutboxMessage
 from tests import factories
 
 ROLES = ("anonymous", "sales", "production", "marketing", "admin")
@@ -153,102 +151,6 @@ MATRIX = {
 UNGUARDED = {"static", "bootstrap.static"}
 
 
-def _make_alert(user):
-    alert = Alert(user_id=user.id, event="lot.held", title="Lot L1 put on hold", url="/lots/")
-    db.session.add(alert)
-    db.session.commit()
-    return alert
-
-
-def _make_rule():
-    rule = AlertRule(name="Holds to sales", event="lot.held", roles="sales", enabled=True)
-    db.session.add(rule)
-    db.session.commit()
-    return rule
-
-
-def _make_mail():
-    mail = OutboxMessage(
-        event="lot.held",
-        to_address="someone@example.com",
-        subject="Lot L1 put on hold",
-        body_text="Do not ship.",
-        message_id="<matrix@example.com>",
-        status="failed",
-    )
-    db.session.add(mail)
-    db.session.commit()
-    return mail
-
-
-def _make_recall(proposer, lot):
-    from app.recalls import services as recalls
-
-    data = dict(
-        title="Plastic in crisps",
-        reason="Hard plastic found.",
-        hazard="Sharp plastic.",
-        classification="II",
-        depth="retail",
-        public_warning=False,
-        effectiveness_level="C",
-        effectiveness_percent=None,
-        remedy="refund",
-        instructions="Return the stock.",
-        estimated_completion=None,
-    )
-    recall = recalls.propose(factories.make_incident(), data, [lot.id], proposer)
-    db.session.commit()
-    return recall
-
-
-def _make_inquiry(author):
-    from app.press import services as press
-
-    data = dict(
-        outlet="Daily Courier",
-        journalist="Jo Reporter",
-        contact=None,
-        channel="phone",
-        question="Is it safe?",
-        deadline=None,
-        incident_id=None,
-        recall_id=None,
-        assignee_id=None,
-    )
-    inquiry = press.create_inquiry(data, author)
-    db.session.commit()
-    return inquiry
-
-
-def _make_statement(author):
-    """A holding statement by `author`, sent for approval (so others may open the approval)."""
-    from app.press import services as press
-
-    data = dict(
-        kind="holding",
-        title="Withdrawn as a precaution",
-        body="We are withdrawing two lots.",
-        incident_id=None,
-        recall_id=None,
-    )
-    statement = press.create_statement(data, author)
-    press.apply_statement_transition(statement, "submit", {}, author)
-    db.session.commit()
-    return statement
-
-
-def _make_notice(recall, customer_id):
-    """A notice added straight to the recall (approval, which builds them, needs a signature)."""
-    from app.models import RecallNotice
-    from app.recalls.tokens import new_nonce
-
-    notice = RecallNotice(recall_id=recall.id, consignee_id=customer_id, quantity_shipped=1, token_nonce=new_nonce())
-    db.session.add(notice)
-    db.session.commit()
-    return notice
-
-
 def test_matrix_covers_every_route(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - UNGUARDED
     assert endpoints - MATRIX.keys() == set(), "add the new routes to MATRIX"
@@ -265,13 +167,13 @@ def test_role_route_matrix(app, login_as, endpoint, role):
     action = factories.make_action() if "{action" in template else None
     incident = factories.make_incident([complaint]) if "{incident" in template else None
     attachment = factories.make_attachment(complaint) if "{attachment" in template else None
-    alert = _make_alert(other) if "{alert" in template else None
-    rule = _make_rule() if "{rule" in template else None
-    mail = _make_mail() if "{mail" in template else None
-    recall = _make_recall(other, lot) if "{recall" in template else None
-    notice = _make_notice(recall, complaint.customer_id) if "{notice" in template else None
-    inquiry = _make_inquiry(other) if "{inquiry" in template else None
-    statement = _make_statement(other) if "{statement" in template else None
+    alert = factories.make_alert(other) if "{alert" in template else None
+    rule = factories.make_rule() if "{rule" in template else None
+    mail = factories.make_mail(status="failed") if "{mail" in template else None
+    recall = factories.make_recall(other, [lot]) if "{recall" in template else None
+    notice = factories.make_notice(recall, complaint.customer_id) if "{notice" in template else None
+    inquiry = factories.make_inquiry(other) if "{inquiry" in template else None
+    statement = factories.make_statement(other, submit=True) if "{statement" in template else None
     url = template.format(
         complaint=complaint.id,
         user=other.id,

@@ -27,7 +27,7 @@ from app.models import (
 from app.models.types import utcnow
 from app.press import services as press
 from tests import factories
-from tests.conftest import PASSWORD, sign_in
+from tests.factories import PASSWORD, sign_in
 
 HOSTILE_TITLE = "<script>alert('t')</script> Oat <b>bars</b>"
 HOSTILE_BODY = '<script>alert("x")</script>\n\n<b>bold</b> & <img src=x onerror=alert(1)>'

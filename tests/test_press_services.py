@@ -14,7 +14,7 @@ from app.press import one_voice
 from app.press import services as press
 from app.signatures.services import SignatureRefused
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 INQUIRY = dict(
     outlet="Daily Courier",

@@ -12,11 +12,10 @@ from app.recalls import services
 from app.recalls.letter import letter_data
 from app.reports.recall_letter import build_recall_letter
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.test_recall_services import DATA
+from tests.factories import PASSWORD, RECALL_DATA
 
 
-def approved_notice(classification="II", hazard=DATA["hazard"]):
+def approved_notice(classification="II", hazard=RECALL_DATA["hazard"]):
     raw = factories.make_lot(code="RAW-9", kind="raw")
     bars = factories.make_lot(code="BAR-24-117")
     factories.make_edge(raw, bars)
@@ -26,7 +25,7 @@ def approved_notice(classification="II", hazard=DATA["hazard"]):
     incident = factories.make_incident()
     recall = services.propose(
         incident,
-        {**DATA, "classification": classification, "hazard": hazard},
+        {**RECALL_DATA, "classification": classification, "hazard": hazard},
         [raw.id],
         factories.make_user(("marketing",)),
     )

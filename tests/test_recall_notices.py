@@ -16,8 +16,7 @@ from app.models import AuditEvent, OutboxMessage, RecallNotice
 from app.models.types import utcnow
 from app.recalls import notices, responses, services, tokens
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.test_recall_services import DATA, make_plant
+from tests.factories import PASSWORD, RECALL_DATA
 
 ANSWER = dict(
     confirm_receipt=True,
@@ -40,8 +39,8 @@ def recall_app(make_app, smtp_server, tmp_path):
 @pytest.fixture
 def approved(recall_app):
     """An approved recall of RAW-1 (FIN-A, FIN-B): Shop One has email, Shop Two has none."""
-    plant = make_plant()
-    recall = services.propose(plant["incident"], DATA, [plant["raw"].id], plant["proposer"])
+    plant = factories.make_plant()
+    recall = services.propose(plant["incident"], RECALL_DATA, [plant["raw"].id], plant["proposer"])
     plant["marketing"] = factories.make_user(("marketing",))
     services.approve(recall, plant["marketing"], "approved", PASSWORD)
     db.session.commit()

@@ -17,8 +17,7 @@ from app.models import AuditEvent, Customer, OutboxMessage, RecallNotice
 from app.models.types import utcnow
 from app.recalls import services, tokens
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.test_recall_services import DATA, make_plant
+from tests.factories import PASSWORD, RECALL_DATA
 
 ANSWER = dict(
     confirm_receipt="y",
@@ -42,11 +41,13 @@ def app(make_app, smtp_server, tmp_path):
 def approve(remedy="refund", extra_consignees=()):
     """An approved recall of RAW-1 (FIN-A, FIN-B): Shop One (email, 18 shipped), Shop Two (no
     email, 7 shipped), and one more consignee of FIN-A per name in `extra_consignees`."""
-    plant = make_plant()
+    plant = factories.make_plant()
     for n, name in enumerate(extra_consignees):
         customer = factories.make_customer(name=name, email=f"shop{n}@example.com")
         factories.make_shipment(plant["a"], customer, quantity=1)
-    recall = services.propose(plant["incident"], {**DATA, "remedy": remedy}, [plant["raw"].id], plant["proposer"])
+    recall = services.propose(
+        plant["incident"], {**RECALL_DATA, "remedy": remedy}, [plant["raw"].id], plant["proposer"]
+    )
     plant["approver"] = factories.make_user(("marketing",))
     services.approve(recall, plant["approver"], "approved", PASSWORD)
     db.session.commit()
@@ -163,8 +164,8 @@ def test_only_marketing_and_admin_may_post(approved, login_as, role, action):
 
 
 def test_a_proposed_recall_sends_nothing(app, login_as):
-    plant = make_plant()
-    recall = services.propose(plant["incident"], DATA, [plant["raw"].id], plant["proposer"])
+    plant = factories.make_plant()
+    recall = services.propose(plant["incident"], RECALL_DATA, [plant["raw"].id], plant["proposer"])
     db.session.commit()
     client = login_as("marketing")
     page = client.post(f"/recalls/{recall.id}/notices/send", follow_redirects=True).get_data(as_text=True)

@@ -18,8 +18,7 @@ from app.recalls.report_data import recall_report_data
 from app.reports.recall import build_recall_report, build_status_report
 from app.reports.recall.layout import Clock
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.test_recall_services import DATA, make_plant
+from tests.factories import PASSWORD, RECALL_DATA
 
 ZONE = "Europe/Berlin"
 HOSTILE = 'Sieve <b>bold</b> <script>alert("x")</script> & </font>'
@@ -63,9 +62,12 @@ def recall_app(make_app, smtp_server, tmp_path):
 @pytest.fixture
 def approved(recall_app):
     """An approved recall of RAW-1 (FIN-A, FIN-B): Shop One has email, Shop Two has none."""
-    plant = make_plant()
+    plant = factories.make_plant()
     recall = services.propose(
-        plant["incident"], {**DATA, "estimated_completion": date(2026, 12, 31)}, [plant["raw"].id], plant["proposer"]
+        plant["incident"],
+        {**RECALL_DATA, "estimated_completion": date(2026, 12, 31)},
+        [plant["raw"].id],
+        plant["proposer"],
     )
     plant["marketing"] = factories.make_user(("marketing",), name="Mona Approver")
     services.approve(recall, plant["marketing"], "approved", PASSWORD)
@@ -130,9 +132,9 @@ def test_full_report_prints_the_recall(reported):
         "Refund",
         "Level C — 10% of consignees",
         reported["incident"].reference,
-        DATA["reason"],
-        DATA["hazard"],
-        DATA["instructions"],
+        RECALL_DATA["reason"],
+        RECALL_DATA["hazard"],
+        RECALL_DATA["instructions"],
         "No press statements are recorded yet.",
     ):
         assert expected in text
@@ -207,8 +209,8 @@ def test_first_pages_render(reported, tmp_path):
 
 
 def test_a_proposed_recall_has_reports_too(recall_app):
-    plant = make_plant()
-    recall = services.propose(plant["incident"], DATA, [plant["raw"].id], plant["proposer"])
+    plant = factories.make_plant()
+    recall = services.propose(plant["incident"], RECALL_DATA, [plant["raw"].id], plant["proposer"])
     db.session.commit()
     data = recall_report_data(recall)
     text = pdf_text(build_recall_report(data))
@@ -217,7 +219,7 @@ def test_a_proposed_recall_has_reports_too(recall_app):
 
 
 def test_a_recall_of_1200_consignees_spans_pages(recall_app):
-    plant = make_plant()
+    plant = factories.make_plant()
     db.session.execute(
         sa.insert(Customer), [dict(name=f"Store {n:04d}", kind="retailer", version=1) for n in range(1, 1201)]
     )
@@ -229,7 +231,7 @@ def test_a_recall_of_1200_consignees_spans_pages(recall_app):
             for n, store in enumerate(stores.all(), start=1)
         ],
     )
-    recall = services.propose(plant["incident"], DATA, [plant["raw"].id], plant["proposer"])
+    recall = services.propose(plant["incident"], RECALL_DATA, [plant["raw"].id], plant["proposer"])
     services.approve(recall, factories.make_user(("marketing",)), "approved", PASSWORD)
     db.session.commit()
     # pypdf reads a page in ~0.1 s: read the first pages and, from the end, up to the last consignee.

@@ -11,50 +11,16 @@ from app.models import AuditEvent, Lot, Recall, RecallLot, RecallNotice, RecallN
 from app.recalls import services, tokens
 from app.signatures.services import SignatureRefused
 from tests import factories
-from tests.conftest import PASSWORD
-
-DATA = dict(
-    title="Metal fragments in oat bars",
-    reason="Metal found at the detector after a sieve broke on line 2.",
-    hazard="Small metal pieces can cut the mouth or throat.",
-    classification="II",
-    depth="retail",
-    public_warning=False,
-    effectiveness_level="C",
-    effectiveness_percent=None,
-    remedy="refund",
-    instructions="Stop selling, take the product off the shelf and return it.",
-    estimated_completion=None,
-)
+from tests.factories import PASSWORD, RECALL_DATA
 
 
 @pytest.fixture
 def plant(app):
-    return make_plant()
-
-
-def make_plant() -> dict:
-    """raw → finished A, B; A shipped to two consignees, B to one; an unrelated lot C."""
-    raw = factories.make_lot(code="RAW-1", kind="raw")
-    a = factories.make_lot(code="FIN-A")
-    b = factories.make_lot(code="FIN-B")
-    c = factories.make_lot(code="FIN-C")
-    factories.make_edge(raw, a)
-    factories.make_edge(raw, b)
-    shop1 = factories.make_customer(name="Shop One", email="one@example.com")
-    shop2 = factories.make_customer(name="Shop Two")
-    factories.make_shipment(a, shop1, quantity=10)
-    factories.make_shipment(a, shop1, quantity=5)
-    factories.make_shipment(a, shop2, quantity=7)
-    factories.make_shipment(b, shop1, quantity=3)
-    factories.make_shipment(c, shop2, quantity=99)
-    proposer = factories.make_user(("marketing",))
-    incident = factories.make_incident()
-    return dict(raw=raw, a=a, b=b, c=c, shop1=shop1, shop2=shop2, proposer=proposer, incident=incident)
+    return factories.make_plant()
 
 
 def propose(plant, **kw):
-    recall = services.propose(plant["incident"], {**DATA, **kw}, [plant["raw"].id], plant["proposer"])
+    recall = services.propose(plant["incident"], {**RECALL_DATA, **kw}, [plant["raw"].id], plant["proposer"])
     db.session.commit()
     return recall
 
@@ -69,7 +35,7 @@ def test_scope_is_the_forward_trace_of_the_root_lots(plant):
 
 def test_people_may_narrow_the_scope_but_the_roots_stay(plant):
     recall = services.propose(
-        plant["incident"], DATA, [plant["raw"].id], plant["proposer"], scope_lot_ids=[plant["a"].id]
+        plant["incident"], RECALL_DATA, [plant["raw"].id], plant["proposer"], scope_lot_ids=[plant["a"].id]
     )
     db.session.commit()
     lots = set(db.session.scalars(sa.select(RecallLot.lot_id).where(RecallLot.recall_id == recall.id)))
@@ -88,7 +54,7 @@ def test_people_may_narrow_the_scope_but_the_roots_stay(plant):
 )
 def test_bad_proposals_are_refused_and_leave_nothing(plant, change, field):
     with pytest.raises(ValidationError) as error:
-        services.propose(plant["incident"], {**DATA, **change}, [plant["raw"].id], plant["proposer"])
+        services.propose(plant["incident"], {**RECALL_DATA, **change}, [plant["raw"].id], plant["proposer"])
     db.session.rollback()
     assert field in error.value.field_errors
     assert db.session.scalar(sa.select(sa.func.count(Recall.id))) == 0
@@ -96,10 +62,10 @@ def test_bad_proposals_are_refused_and_leave_nothing(plant, change, field):
 
 def test_a_recall_needs_a_root_lot_and_a_role_that_may_propose(plant):
     with pytest.raises(ValidationError):
-        services.propose(plant["incident"], DATA, [], plant["proposer"])
+        services.propose(plant["incident"], RECALL_DATA, [], plant["proposer"])
     db.session.rollback()
     with pytest.raises(NotAllowed):
-        services.propose(plant["incident"], DATA, [plant["raw"].id], factories.make_user(("sales",)))
+        services.propose(plant["incident"], RECALL_DATA, [plant["raw"].id], factories.make_user(("sales",)))
 
 
 def test_approval_recalls_the_lots_and_builds_one_notice_per_consignee(plant):

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import AuditEvent, Lot, Recall, RecallLot, RecallNotice, RecallNoticeLine, Signature
 from app.recalls import services
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def audit_actions(record_type, record_id):

@@ -14,7 +14,7 @@ from app.models.types import utcnow
 from app.reports import build_incident_report
 from app.signatures.services import sign
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 HOSTILE = 'Crisps <b>bold</b> <script>alert("x")</script> & <para> </font>'
 

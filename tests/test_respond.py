@@ -10,8 +10,7 @@ from app.extensions import db
 from app.models import AuditEvent, RecallNotice
 from app.recalls import services, tokens
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.test_recall_services import DATA, make_plant
+from tests.factories import PASSWORD, RECALL_DATA
 
 FORM = dict(
     confirm_receipt="y",
@@ -25,8 +24,8 @@ FORM = dict(
 
 
 def _approved_notice():
-    plant = make_plant()
-    recall = services.propose(plant["incident"], DATA, [plant["raw"].id], plant["proposer"])
+    plant = factories.make_plant()
+    recall = services.propose(plant["incident"], RECALL_DATA, [plant["raw"].id], plant["proposer"])
     services.approve(recall, factories.make_user(("marketing",)), "approved", PASSWORD)
     db.session.commit()
     notice = db.session.scalar(sa.select(RecallNotice).where(RecallNotice.consignee_id == plant["shop1"].id))

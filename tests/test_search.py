@@ -21,7 +21,7 @@ from app.models.types import utcnow
 from app.press import services as press
 from app.search.query import MAX_LENGTH, fts5_match, parse, pg_tsquery
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def text_of(response) -> str:

@@ -1,4 +1,4 @@
-from tests.conftest import sign_in
+from tests.factories import sign_in
 
 
 def test_login_and_home(client, make_user):

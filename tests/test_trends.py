@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Complaint, ComplaintLot, Recall, RecallLot, RecallNotice
+from app.models import Complaint, ComplaintLot, RecallLot, RecallNotice
 from app.recalls.tokens import new_nonce
 from app.trends import queries
 from app.trends.queries import Period
@@ -179,28 +179,6 @@ def test_rates_per_lot_and_the_flag_rule(rated):
     assert [r.code for r in only_c.lots] == ["LC2", "LC3"] and only_c.total_lots == 2
 
 
-def make_recall(incident, proposer, reference, approved_at=None, terminated_at=None, status="approved") -> Recall:
-    recall = Recall(
-        reference=reference,
-        incident_id=incident.id,
-        status=status,
-        title=f"Recall {reference}",
-        reason="r",
-        hazard="h",
-        classification="II",
-        depth="retail",
-        effectiveness_level="C",
-        remedy="refund",
-        instructions="i",
-        proposed_by_id=proposer.id,
-        approved_at=approved_at,
-        terminated_at=terminated_at,
-    )
-    db.session.add(recall)
-    db.session.flush()
-    return recall
-
-
 def add_notices(recall, answered: list[datetime | None]) -> None:
     rows = [
         dict(
@@ -221,11 +199,15 @@ def add_notices(recall, answered: list[datetime | None]) -> None:
 def recalls(app):
     proposer = factories.make_user(("marketing",))
     incident = factories.make_incident()
-    r1 = make_recall(incident, proposer, "RCL-T1", at(date(2026, 3, 1), 10))
-    r2 = make_recall(incident, proposer, "RCL-T2", at(date(2026, 2, 1)), at(date(2026, 2, 20)), "terminated")
-    make_recall(incident, proposer, "RCL-T3", at(date(2025, 1, 1)), at(date(2025, 6, 1)), "terminated")  # long ago
-    make_recall(incident, proposer, "RCL-T4", None, status="proposed")
-    make_recall(incident, proposer, "RCL-T5", None, status="cancelled")
+    r1 = factories.make_recall_row(incident, proposer, "RCL-T1", at(date(2026, 3, 1), 10))
+    r2 = factories.make_recall_row(
+        incident, proposer, "RCL-T2", at(date(2026, 2, 1)), at(date(2026, 2, 20)), "terminated"
+    )
+    factories.make_recall_row(
+        incident, proposer, "RCL-T3", at(date(2025, 1, 1)), at(date(2025, 6, 1)), "terminated"
+    )  # long ago
+    factories.make_recall_row(incident, proposer, "RCL-T4", None, status="proposed")
+    factories.make_recall_row(incident, proposer, "RCL-T5", None, status="cancelled")
     lot = factories.make_lot()
     db.session.add(RecallLot(recall_id=r1.id, lot_id=lot.id, is_root=True))
     db.session.commit()
@@ -263,7 +245,9 @@ def busy(app):
     rows = [dict(product_id=oats.id, received_at=recent(d), lots=["L-OAT-1"]) for d in (1, 2, 9)]
     rows += [dict(product_id=nuts.id, received_at=recent(20), category="labeling")]
     add_complaints(rows)
-    recall = make_recall(factories.make_incident(), factories.make_user(("marketing",)), "RCL-P1", recent(5))
+    recall = factories.make_recall_row(
+        factories.make_incident(), factories.make_user(("marketing",)), "RCL-P1", recent(5)
+    )
     add_notices(recall, [recent(3), None])
     return dict(oats=oats, nuts=nuts)
 
@@ -388,7 +372,9 @@ def test_trends_page_issues_the_same_few_statements_whatever_the_data_size(app, 
     for n in range(5):
         factories.make_shipment(factories.make_lot(code=f"QC-{n}", product_id=products[n]), shop, quantity=500)
         codes.append(f"QC-{n}")
-    recall = make_recall(factories.make_incident(), factories.make_user(("marketing",)), "RCL-Q1", recent(30))
+    recall = factories.make_recall_row(
+        factories.make_incident(), factories.make_user(("marketing",)), "RCL-Q1", recent(30)
+    )
     add_notices(recall, [recent(20), None])
     categories = ["foreign_matter", "labeling", "packaging", "taste_odor", "other"]
 

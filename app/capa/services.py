@@ -4,7 +4,6 @@ justification for closing an incident without verification."""
 from datetime import date
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from .. import events
 from ..audit import services as audit
@@ -84,9 +83,8 @@ def create_action(incident: Incident, data: dict, actor) -> Action:
         raise NotAllowed("Only production can add actions to an incident.")
     check_incident_open(incident)
     values = _validate(data, CREATE_FIELDS)
-    action = Action(
-        reference=reference, incident_id=incident.id, status=ACTION.initial, created_by_id=actor.id, **values
-    )
+    # Through the relationship: an incident.actions already loaded in this session sees it.
+    action = Action(reference=reference, incident=incident, status=ACTION.initial, created_by_id=actor.id, **values)
     db.session.add(action)
     db.session.flush()
     changes = _labelled(audit.diff({}, values))
@@ -162,18 +160,6 @@ def justify(action: Action, text: str, actor) -> Action:
         actor=actor,
     )
     return action
-
-
-def actions_for(incident: Incident) -> list[Action]:
-    """Every action of the incident, oldest first, with owners loaded."""
-    return list(
-        db.session.scalars(
-            sa.select(Action)
-            .options(so.joinedload(Action.owner))
-            .where(Action.incident_id == incident.id)
-            .order_by(Action.id)
-        )
-    )
 
 
 def owner_choices() -> list[User]:

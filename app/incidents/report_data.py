@@ -15,7 +15,6 @@ from ..models import (
     Action,
     Complaint,
     Incident,
-    IncidentComplaint,
     IncidentLot,
     Lot,
     Product,
@@ -42,10 +41,11 @@ MAX_REPORT_LOTS = 5000
 
 
 def _complaints(incident: Incident) -> list[ComplaintRow]:
+    # The collection as a statement (with_parent: the relationship's own join), so each row's
+    # customer and product come in the same query instead of one lazy load per complaint.
     complaints = db.session.scalars(
         sa.select(Complaint)
-        .join(IncidentComplaint, IncidentComplaint.complaint_id == Complaint.id)
-        .where(IncidentComplaint.incident_id == incident.id)
+        .where(so.with_parent(incident, Incident.complaints))
         .options(so.joinedload(Complaint.product), so.joinedload(Complaint.customer))
         .order_by(Complaint.reference)
     )
@@ -86,8 +86,8 @@ def _lots(incident: Incident) -> tuple[int, list[LotRow], list[ConsigneeRow]]:
 def _actions(incident: Incident) -> list[ActionRow]:
     actions = db.session.scalars(
         sa.select(Action)
+        .where(so.with_parent(incident, Incident.actions))
         .options(so.joinedload(Action.owner))
-        .where(Action.incident_id == incident.id)
         .order_by(Action.id)
     )
     return [

@@ -8,10 +8,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..attachments.services import panel as attachment_panel
 from ..audit.services import latest_events
-from ..capa.services import actions_for
 from ..errors import DomainError, StaleRecord
 from ..extensions import db
-from ..models import DECISIONS, FISHBONE, MEANINGS, Complaint, Incident
+from ..models import DECISIONS, FISHBONE, MEANINGS, Action, Complaint, Incident
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..press import one_voice
@@ -109,16 +108,23 @@ def create():
     return render_template("incidents/form.html", form=form, incident=None, complaints=complaints), status
 
 
+# The page's collections and what each row shows of its relations: one statement each.
+DETAIL_LOAD = (
+    so.selectinload(Incident.complaints).joinedload(Complaint.product),
+    so.selectinload(Incident.actions).joinedload(Action.owner),
+)
+
+
 @bp.route("/<int:incident_id>")
 @permission_required(Permission.INCIDENT_VIEW)
 def detail(incident_id: int):
-    return _render_detail(db.get_or_404(Incident, incident_id))
+    return _render_detail(incident_id)
 
 
-def _render_detail(incident: Incident, status: int = 200, **forms):
-    complaints = services.complaints_of(incident)
+def _render_detail(incident_id: int, status: int = 200, **forms):
+    incident = db.first_or_404(sa.select(Incident).where(Incident.id == incident_id).options(*DETAIL_LOAD))
+    complaints, actions = incident.complaints, incident.actions
     named, upstream, unknown = scope.root_choices([c.id for c in complaints])
-    actions = actions_for(incident)
     editable = services.can_edit(incident, current_user)
     timeline, timeline_total = latest_events("incident", incident.id)
     return render_template(
@@ -205,13 +211,13 @@ def _post_on_detail(incident: Incident, form, form_name: str, action, done: str)
             if error.status_code == 403:
                 raise
             apply_domain_errors(form, error)
-            return _render_detail(db.get_or_404(Incident, incident.id), error.status_code, **{form_name: form})
+            return _render_detail(incident.id, error.status_code, **{form_name: form})
         flash(done.format(result=result), "success")
         return redirect(url_for("incidents.detail", incident_id=incident.id))
     for messages in form.errors.values():
         for message in messages:
             flash(message, "danger")
-    return _render_detail(incident, 422, **{form_name: form})
+    return _render_detail(incident.id, 422, **{form_name: form})
 
 
 @bp.route("/<int:incident_id>/complaints", methods=["POST"])

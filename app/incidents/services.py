@@ -1,7 +1,6 @@
 """Incident rules: opening from complaints, linking, editing, the INCIDENT moves (close is signed)."""
 
 import sqlalchemy as sa
-import sqlalchemy.orm as so
 
 from .. import events
 from ..audit import services as audit
@@ -12,7 +11,6 @@ from ..models import (
     FISHBONE,
     Complaint,
     Incident,
-    IncidentComplaint,
     IncidentWhy,
     Recall,
     User,
@@ -54,18 +52,6 @@ def owners() -> list[User]:
             .join(UserRole)
             .where(UserRole.role == "production", User.active.is_(True))
             .order_by(User.name)
-        )
-    )
-
-
-def complaints_of(incident: Incident) -> list[Complaint]:
-    return list(
-        db.session.scalars(
-            sa.select(Complaint)
-            .join(IncidentComplaint, IncidentComplaint.complaint_id == Complaint.id)
-            .where(IncidentComplaint.incident_id == incident.id)
-            .options(so.joinedload(Complaint.product))
-            .order_by(Complaint.reference)
         )
     )
 
@@ -155,10 +141,11 @@ def create_incident(complaint_ids: list[int], data: dict, actor) -> Incident:
     if not complaints:
         raise ValidationError("Open an incident from at least one complaint: tick them in the complaint list.")
     values = _validate(data, CREATE_FIELDS)
-    incident = Incident(reference=reference, status=INCIDENT.initial, created_by_id=actor.id, **values)
+    incident = Incident(
+        reference=reference, status=INCIDENT.initial, created_by_id=actor.id, complaints=list(complaints), **values
+    )
     db.session.add(incident)
     db.session.flush()
-    db.session.add_all(IncidentComplaint(incident_id=incident.id, complaint_id=c.id) for c in complaints)
     changes = _labelled(audit.diff({}, values))
     changes["complaints"] = [None, ", ".join(sorted(c.reference for c in complaints))]
     audit.record("created", "incident", incident.id, label=reference, changes=changes, actor=actor)
@@ -182,12 +169,11 @@ def link_complaint(incident: Incident, reference: str, actor) -> Complaint:
     complaint = db.session.scalar(sa.select(Complaint).where(Complaint.reference == reference))
     if complaint is None:
         raise ValidationError(f"There is no complaint {reference[:20]}.", {"reference": ["No such complaint."]})
-    linked = db.session.get(IncidentComplaint, (incident.id, complaint.id))
-    if linked is not None:
+    if complaint in incident.complaints:
         raise ValidationError(
             f"{complaint.reference} is already linked to {incident.reference}.", {"reference": ["Already linked."]}
         )
-    db.session.add(IncidentComplaint(incident_id=incident.id, complaint_id=complaint.id))
+    incident.complaints.append(complaint)
     db.session.flush()
     _audit_link(incident, complaint, actor)
     return complaint

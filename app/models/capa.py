@@ -33,7 +33,7 @@ class Action(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
 
-    incident: so.Mapped["Incident"] = so.relationship()  # noqa: F821
+    incident: so.Mapped["Incident"] = so.relationship(back_populates="actions")  # noqa: F821
     owner: so.Mapped["User"] = so.relationship(foreign_keys=[owner_id])  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}

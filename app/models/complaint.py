@@ -64,6 +64,9 @@ class Complaint(db.Model):
     product: so.Mapped["Product"] = so.relationship()  # noqa: F821
     investigator: so.Mapped["User | None"] = so.relationship(foreign_keys=[investigator_id])  # noqa: F821
     created_by: so.Mapped["User"] = so.relationship(foreign_keys=[created_by_id])  # noqa: F821
+    incidents: so.Mapped[list["Incident"]] = so.relationship(  # noqa: F821
+        secondary="incident_complaints", order_by="Incident.reference", back_populates="complaints"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 

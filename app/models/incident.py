@@ -56,6 +56,13 @@ class Incident(db.Model):
     whys: so.Mapped[list["IncidentWhy"]] = so.relationship(
         order_by="IncidentWhy.position", cascade="all, delete-orphan", back_populates="incident"
     )
+    # A handful of rows each: loaded on first access (one query), never with every incident
+    # of a list. Pages that show their rows' relations load them with the incident (see
+    # incidents.routes.DETAIL_LOAD), so reading the collection stays one query.
+    complaints: so.Mapped[list["Complaint"]] = so.relationship(  # noqa: F821
+        secondary="incident_complaints", order_by="Complaint.reference", back_populates="incidents"
+    )
+    actions: so.Mapped[list["Action"]] = so.relationship(order_by="Action.id", back_populates="incident")  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -72,6 +72,10 @@ class Recall(db.Model):
     proposed_by: so.Mapped["User"] = so.relationship(foreign_keys=[proposed_by_id])  # noqa: F821
     approved_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[approved_by_id])  # noqa: F821
     extends: so.Mapped["Recall | None"] = so.relationship(remote_side=[id])
+    # Up to tens of thousands of consignees: never loaded whole. `recall.notices.select()`
+    # is the recall's notices as a statement to filter, page or count; the database deletes
+    # them with the recall (ON DELETE CASCADE).
+    notices: so.WriteOnlyMapped["RecallNotice"] = so.relationship(back_populates="recall", passive_deletes=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -127,7 +131,7 @@ class RecallNotice(db.Model):
     response_comment: so.Mapped[str | None] = so.mapped_column(sa.Text, nullable=True)
     version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
 
-    recall: so.Mapped[Recall] = so.relationship()
+    recall: so.Mapped[Recall] = so.relationship(back_populates="notices")
     consignee: so.Mapped["Customer"] = so.relationship()  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}

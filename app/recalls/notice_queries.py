@@ -51,11 +51,10 @@ class NoticeFilters:
     def active(self) -> bool:
         return bool(self.state or self.responded or self.no_email or self.q)
 
-    def _where(self, stmt: sa.Select, recall: Recall) -> sa.Select:
-        stmt = (
-            stmt.join(Customer, Customer.id == RecallNotice.consignee_id)
-            .outerjoin(OutboxMessage, OutboxMessage.id == RecallNotice.outbox_id)
-            .where(RecallNotice.recall_id == recall.id)
+    def _filtered(self, stmt: sa.Select) -> sa.Select:
+        """The filters and order, on a select of one recall's notices."""
+        stmt = stmt.join(Customer, Customer.id == RecallNotice.consignee_id).outerjoin(
+            OutboxMessage, OutboxMessage.id == RecallNotice.outbox_id
         )
         if self.state:
             stmt = stmt.where(notification_state() == self.state)
@@ -71,8 +70,10 @@ class NoticeFilters:
 
     def statement(self, recall: Recall) -> sa.Select:
         """Rows of (notice with its consignee, state, notified at): one query, no lazy loads."""
-        stmt = sa.select(RecallNotice, notification_state().label("state"), notified_at().label("notified_at"))
-        return self._where(stmt, recall).options(so.contains_eager(RecallNotice.consignee))
+        stmt = recall.notices.select().add_columns(
+            notification_state().label("state"), notified_at().label("notified_at")
+        )
+        return self._filtered(stmt).options(so.contains_eager(RecallNotice.consignee))
 
     def csv_statement(self, recall: Recall) -> sa.Select:
         stmt = sa.select(
@@ -90,8 +91,8 @@ class NoticeFilters:
             RecallNotice.distributed_further,
             RecallNotice.response_by,
             RecallNotice.reminders,
-        )
-        return self._where(stmt, recall)
+        ).where(RecallNotice.recall_id == recall.id)
+        return self._filtered(stmt)
 
 
 class RowPagination(SelectPagination):

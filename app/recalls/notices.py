@@ -152,9 +152,9 @@ def send_notices(recall: Recall, actor, notice_ids=None) -> int:
     _require_manager(actor)
     _require_sending(recall)
     stmt = _chosen(
-        sa.select(RecallNotice)
+        recall.notices.select()
         .join(Customer, Customer.id == RecallNotice.consignee_id)
-        .where(RecallNotice.recall_id == recall.id, RecallNotice.status.in_(NOTICE.states_in("untold")), _with_email()),
+        .where(RecallNotice.status.in_(NOTICE.states_in("untold")), _with_email()),
         notice_ids,
     )
     queued: list[int] = []
@@ -228,10 +228,9 @@ def send_reminders(recall: Recall, actor, notice_ids=None) -> int:
     _require_manager(actor)
     _require_sending(recall)
     stmt = _chosen(
-        sa.select(RecallNotice)
+        recall.notices.select()
         .join(Customer, Customer.id == RecallNotice.consignee_id)
         .where(
-            RecallNotice.recall_id == recall.id,
             RecallNotice.responded_at.is_(None),
             RecallNotice.status.in_(NOTICE.states_in("told")),
             _with_email(),

@@ -6,7 +6,6 @@ from flask_login import current_user
 from ..audit.services import latest_events
 from ..errors import DomainError
 from ..extensions import db
-from ..incidents.services import complaints_of
 from ..models import CLASSIFICATIONS, DEPTHS, EFFECTIVENESS_LEVELS, MEANINGS, REMEDIES, Incident, Recall
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
@@ -79,7 +78,7 @@ def propose():
         form.reason.data = incident.decision_reason or incident.root_cause
         form.classification.data = "II"
         form.effectiveness_level.data = "C"
-        codes = queries.default_root_codes(incident, [c.id for c in complaints_of(incident)])
+        codes = queries.default_root_codes(incident, [c.id for c in incident.complaints])
         form.root_lots.data = "\n".join(codes)
         if refusal := consequences.recall_refusal(incident, None):
             flash(refusal, "warning")

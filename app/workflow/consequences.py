@@ -15,7 +15,7 @@ from ..errors import DomainError
 from ..extensions import db
 from ..models import Action, Complaint, IncidentComplaint, Lot, Recall, RecallLot
 from ..models.types import utcnow
-from .tables import COMPLAINT, INCIDENT, RECALL
+from .tables import ACTION, COMPLAINT, INCIDENT, RECALL
 
 _GUARDS: dict[tuple[str, str], list[Callable]] = defaultdict(list)
 _AFTER: dict[tuple[str, str], list[Callable]] = defaultdict(list)
@@ -62,13 +62,7 @@ def after(record_type: str, move: str) -> list[Callable]:
 
 def open_actions(incident) -> list[Action]:
     """The incident's actions neither verified effective nor justified: they block closing."""
-    return list(
-        db.session.scalars(
-            sa.select(Action)
-            .where(Action.incident_id == incident.id, Action.status != "verified", Action.justification.is_(None))
-            .order_by(Action.id)
-        )
-    )
+    return [a for a in incident.actions if not ACTION.in_set("done", a.status) and not a.justification]
 
 
 def unsettled_complaints(incident) -> list[Complaint]:

@@ -18,8 +18,7 @@ from app.models import Complaint, Lot, Recall, User
 from app.permissions import Permission, permissions_for
 from app.recalls import services as recalls
 from tests import factories
-from tests.conftest import PASSWORD
-from tests.test_recall_services import DATA as RECALL_DATA
+from tests.factories import PASSWORD, RECALL_DATA
 
 pytestmark = pytest.mark.e2e
 

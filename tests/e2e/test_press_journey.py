@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import PressInquiry, Signature, Statement
 from tests import factories
-from tests.conftest import PASSWORD
 from tests.e2e.test_complaint_journey import nav_link, sign_in
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -14,9 +14,8 @@ from app.extensions import db
 from app.models import RecallNotice
 from app.recalls import services
 from tests import factories
-from tests.conftest import PASSWORD
 from tests.e2e.test_complaint_journey import sign_in
-from tests.test_recall_services import DATA, make_plant
+from tests.factories import PASSWORD, RECALL_DATA
 
 pytestmark = pytest.mark.e2e
 
@@ -30,8 +29,8 @@ def live_app(make_app, smtp_server, tmp_path):
 
 def test_approve_send_all_consignee_answers_effectiveness_moves(live_app, live_server, new_page, smtp_server):
     with live_app.app_context():
-        plant = make_plant()  # Shop One (email) and Shop Two (no email) received the recalled lots
-        recall = services.propose(plant["incident"], DATA, [plant["raw"].id], plant["proposer"])
+        plant = factories.make_plant()  # Shop One (email) and Shop Two (no email) received the recalled lots
+        recall = services.propose(plant["incident"], RECALL_DATA, [plant["raw"].id], plant["proposer"])
         db.session.commit()
         recall_id, reference = recall.id, recall.reference
         approver = factories.make_user(("marketing",), name="Mia Marketing", password=PASSWORD).username
