@@ -7,6 +7,7 @@ warm-up call, and the SQL statements of one call, counted with a SQLAlchemy even
 PDF) and pages whose warm-up took over a second are timed max(3, repeats // 4) times.
 """
 
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -118,5 +119,8 @@ def run(app: Flask, engine: str, facts: dict, users: dict[str, int], repeats: in
     with app.app_context():
         pages = page_list.build(facts)
         db.session.remove()
+    # BENCH_PAGE_GROUPS="incident pages,recall pages": only those groups (a before/after of a few pages)
+    if wanted := {g.strip() for g in os.environ.get("BENCH_PAGE_GROUPS", "").split(",") if g.strip()}:
+        pages = [p for p in pages if p.group in wanted]
     log(f"  {len(pages)} pages in {len({p.group for p in pages})} groups")
     return entries(engine, measure(app, pages, users, repeats, log))

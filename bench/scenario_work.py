@@ -14,7 +14,6 @@ from app.incidents import scope
 from app.incidents import services as incidents
 from app.models import Action, Attachment, Complaint, ComplaintLot, Incident, Lot
 from app.trace import engine
-from app.workflow import consequences
 
 # A tiny valid PNG and PDF: what a phone photo and a lab report are to the app (bytes it keeps).
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
@@ -152,34 +151,20 @@ def main_incident(cast, root: int, sizes) -> dict:
     }
 
 
-def _complaint_pool(exclude: list[int], wanted: int) -> list[int]:
+def _complaint_pool(exclude: list[int], wanted: int, statuses=("triaged", "investigating", "resolved")) -> list[int]:
     """Triaged complaints, most recent first, for the incidents to group."""
     return list(
         db.session.scalars(
             sa.select(Complaint.id)
-            .where(Complaint.status.in_(("triaged", "investigating", "resolved")), Complaint.id.not_in(exclude))
+            .where(Complaint.status.in_(statuses), Complaint.id.not_in(exclude))
             .order_by(Complaint.id.desc())
             .limit(wanted)
         )
     )
 
 
-def _settle_complaints(incident: Incident, cast) -> None:
-    """The incident's complaints answered (sales' reply), as closing the incident asks."""
-    for complaint in consequences.unsettled_complaints(incident):
-        if complaint.status == "triaged":
-            complaints.apply_transition(complaint, "investigate", {}, cast.production)
-        if complaint.status == "investigating":
-            reply = dict(reply_to_complainant="Cause found and removed; a refund was sent.")
-            complaints.apply_transition(complaint, "resolve", reply, cast.sales)
-        else:
-            reason = dict(rejection_reason="Part of the incident; answered with it.")
-            complaints.apply_transition(complaint, "reject", reason, cast.production)
-
-
 def _close(incident: Incident, actions: list[Action], cast) -> None:
     production = cast.production
-    _settle_complaints(incident, cast)
     for action in actions:
         if action.status != "verified":
             capa.justify(action, "Superseded by the line-2 sieve programme.", production)
@@ -200,13 +185,20 @@ def incidents_with_actions(cast, sizes, exclude: list[int]) -> dict:
     three actions each; some actions late (their due dates moved back: the scenario is written
     in minutes, a plant's actions over months)."""
     pool = _complaint_pool(exclude, sizes.incidents * 4)
+    # An incident closes only when its complaints are answered: the closed ones group resolved
+    # complaints (the plant's complaints are not moved, so a reset leaves them as they were).
+    answered = _complaint_pool(exclude, sizes.incidents * 4, statuses=("resolved", "closed"))
     production = cast.production
     facts: dict = {"escalated": []}
     taken = 0
     for n in range(sizes.incidents):
         size = 1 + n % 4
-        chosen = pool[taken : taken + size] or pool[:1]
-        taken += size
+        state = FIRST_STATES[n] if n < len(FIRST_STATES) else STATES[n % len(STATES)]
+        if state == "closed" and answered:
+            chosen = [answered[n % len(answered)]]
+        else:
+            chosen = pool[taken : taken + size] or pool[:1]
+            taken += size
         title, description = TOPICS[n % len(TOPICS)]
         owner = cast.pick("production", n)
         incident = incidents.create_incident(
@@ -220,7 +212,6 @@ def incidents_with_actions(cast, sizes, exclude: list[int]) -> dict:
             ),
             production,
         )
-        state = FIRST_STATES[n] if n < len(FIRST_STATES) else STATES[n % len(STATES)]
         kinds = ("corrective", "preventive", "corrective")[: 1 + n % 3]
         actions = [_action(incident, cast, n + k, kind, f"{title}: step {k + 1}.") for k, kind in enumerate(kinds)]
         for k, action in enumerate(actions):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from app.extensions import db
 from app.models import AlertRule, Complaint, Customer, Incident, Lot, Product, RecallNotice, User
 from app.recalls import tokens
+from app.workflow import consequences
 from tests import factories
 from tests.factories import PASSWORD
 
@@ -344,7 +345,9 @@ class World:
     def _make_recall_proposed(self):
         raw = self._plant()
         incident = db.session.get(Incident, self.get("incident"))
-        return factories.make_recall(self.other, [raw], incident).id
+        live = consequences.live_recalls(incident)  # a second recall of the incident extends the first
+        extends = {"extends_id": live[0].id} if live else {}
+        return factories.make_recall(self.other, [raw], incident, **extends).id
 
     def _make_recall_approved(self):
         from app.models import Recall

@@ -63,7 +63,7 @@ def test_a_closed_incident_is_reopened_by_a_signed_move_with_a_reason(app, login
     incident = _ready_to_close(factories.make_incident(actor=production.user))
     assert _close(production, incident).status_code == 302
     base = f"/incidents/{incident.id}/do/reopen"
-    assert "must be reopened" in production.get(f"/recalls/propose?incident={incident.id}").get_data(as_text=True)
+    assert "reopen it" in production.get(f"/recalls/propose?incident={incident.id}").get_data(as_text=True)
     wrong = production.post(base, data={"reopen_reason": "New complaint.", "meaning": "approved", "password": "x"})
     assert wrong.status_code == 422 and _fresh(Incident, incident.id).status == "closed"
     missing = production.post(base, data={"reopen_reason": " ", "meaning": "approved", "password": PASSWORD})

@@ -210,7 +210,7 @@ def test_close_needs_root_cause_and_finished_actions(app, production, contained)
     response = production.post(f"{base}/do/close", data=close_form())
     assert response.status_code == 409 and "CAPA-T-1 (in progress)" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(Incident, contained.id).status == "contained"
+    assert db.session.get(Incident, contained.id).status == "investigating"
 
     action = db.session.get(Action, action.id)
     action.justification = "Supplier replaced; effect checked at next audit."
@@ -231,7 +231,7 @@ def test_close_signature(app, production, contained):
     assert response.status_code == 422
     assert "nothing was signed" in response.get_data(as_text=True)
     db.session.expire_all()
-    assert db.session.get(Incident, contained.id).status == "contained"
+    assert db.session.get(Incident, contained.id).status == "investigating"
     assert audit_actions("incident", contained.id)[-1] == "signature refused"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
     assert production.post(f"{base}/do/close", data=close_form(meaning="reviewed")).status_code == 422
@@ -246,7 +246,8 @@ def test_close_signature(app, production, contained):
     assert audit_actions("incident", incident.id)[-2:] == ["signed", "close"]
     page = production.get(base).get_data(as_text=True)
     assert f"Signed by <strong>{production.user.name}</strong>" in page
-    assert "/do/" not in page and f"{base}/edit" not in page
+    # closed: no move but the signed reopening, no edit
+    assert page.count("/do/") == 1 and f"{base}/do/reopen" in page and f"{base}/edit" not in page
 
     signature.meaning = "reviewed"
     with pytest.raises(ValueError, match="cannot be edited"):

@@ -120,3 +120,38 @@ def test_new_indexes_get_sqlite_statistics_where_there_are_some(tmp_path):
             analyzed = set(conn.scalars(sa.text("SELECT idx FROM sqlite_stat1")))
         assert "ix_lots_product_code" in analyzed and "ix_lots_product_id" not in analyzed
         db.engine.dispose()
+
+
+def test_0011_moves_contained_incidents_to_investigating_and_keeps_search(empty_database):
+    """0011: the "contained" state goes (the incident keeps its containment text); recalls get
+    extends_id without losing the triggers that keep their search index (SQLite)."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="0010")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, name, email, password_hash, active, created_at, version)"
+                    " VALUES (1, 'u', 'U', 'u@x.org', 'x', true, '2026-01-01', 1)"
+                )
+            )
+            for n, status in enumerate(("contained", "open", "closed"), start=1):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO incidents (id, reference, status, title, description, owner_id, containment,"
+                        " created_by_id, created_at, updated_at, version) VALUES (:n, :ref, :status, 't', 'd', 1,"
+                        " 'Held.', 1, '2026-01-01', '2026-01-01', 1)"
+                    ),
+                    {"n": n, "ref": f"INC-2026-000{n}", "status": status},
+                )
+        upgrade()
+        with db.engine.connect() as conn:
+            states = conn.execute(sa.text("SELECT status, containment FROM incidents ORDER BY id")).all()
+            assert [tuple(r) for r in states] == [("investigating", "Held."), ("open", "Held."), ("closed", "Held.")]
+            assert "extends_id" in {c["name"] for c in sa.inspect(conn).get_columns("recalls")}
+            if conn.dialect.name == "sqlite":
+                triggers = conn.execute(
+                    sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'recalls'")
+                ).scalars()
+                assert set(triggers) == {"fts_recalls_ai", "fts_recalls_ad", "fts_recalls_au"}
+        db.engine.dispose()

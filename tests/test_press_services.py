@@ -76,7 +76,7 @@ def test_inquiry_life_cycle_and_validation(people):
     press.apply_inquiry_transition(inquiry, "close", {}, people["author"])
     db.session.commit()
     assert inquiry.status == "closed" and inquiry.answered_at is not None
-    with pytest.raises(ValidationError, match="closed"):
+    with pytest.raises(InvalidTransition, match="closed"):  # 409, as the edit page answers
         press.update_inquiry(inquiry, INQUIRY, people["author"])
     actions = db.session.scalars(
         sa.select(AuditEvent.action).where(AuditEvent.record_type == "inquiry").order_by(AuditEvent.id)

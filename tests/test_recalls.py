@@ -329,7 +329,7 @@ def test_follow_up_complete_and_signed_terminate(app, login_as, tree, incident, 
 def test_list_filters_search_and_csv(app, login_as, tree, incident):
     marketing = factories.make_user(("marketing",))
     first = propose(incident, [tree["raw"]], marketing)
-    glass = recall_data(title="Glass in jars", classification="I")
+    glass = recall_data(title="Glass in jars", classification="I", extends_id=first.id)  # a second recall extends
     second = services.propose(incident, glass, [tree["other"].id], marketing)
     db.session.commit()
     client = login_as("sales")

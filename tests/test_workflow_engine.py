@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from app import events
 from app.errors import InvalidTransition, NotAllowed, StaleRecord, ValidationError
 from app.extensions import db
-from app.models import MEANINGS, AuditEvent
+from app.models import MEANINGS, AuditEvent, Complaint, Incident, IncidentComplaint
 from app.permissions import ROLES
 from app.workflow import WORKFLOWS, engine, roles_with
 from tests import factories
@@ -54,6 +54,12 @@ def _values(transition) -> dict:
         "notified_at": datetime.now(UTC),
         "notified_by_id": production.id,
         "published_at": datetime.now(UTC) - timedelta(minutes=1),
+        "kind": "holding",
+        "incident_id": None,
+        "recall_id": None,
+        "current_version": 2,
+        "author_id": production.id,
+        "approved_version": None,
     }
     return {name: sample.get(name, f"Written for {name}.") for name in transition.fields}
 
@@ -62,8 +68,10 @@ def _in_state(record, state):
     """The record as it would be in `state` (set straight: the walk is about the engine)."""
     model = type(record)
     db.session.execute(sa.update(model).where(model.id == record.id).values(status=state))
-    if model.__name__ == "Incident":
+    if model is Incident:  # ready to close: a root cause, its complaints answered
         db.session.execute(sa.update(model).where(model.id == record.id).values(root_cause="Worn sieve."))
+        linked = sa.select(IncidentComplaint.complaint_id).where(IncidentComplaint.incident_id == record.id)
+        db.session.execute(sa.update(Complaint).where(Complaint.id.in_(linked)).values(status="resolved"))
     db.session.commit()
     db.session.expire_all()
     return db.session.get(model, record.id)

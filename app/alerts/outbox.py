@@ -68,7 +68,7 @@ def resend(row_ids: list[int], actor) -> int:
     ).all()
     now = utcnow()
     for row in rows:
-        row.status = "pending"
+        row.status = "pending"  # delivery bookkeeping of a message, not a record's life cycle: no engine move
         row.attempts = 0
         row.next_attempt_at = now
         row.claimed_by = None

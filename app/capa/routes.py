@@ -11,11 +11,12 @@ from ..extensions import db
 from ..models import ACTION_KINDS, Action, Incident
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
-from ..signatures.services import SignatureRefused, record_refusal, signatures_for
+from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors, warn_stale
 from ..web.pagination import paginate
+from ..web.transitions import Moves, register_moves
 from ..workflow import ACTION
 from . import bp, queries, services
 from .forms import TRANSITION_FORMS, ActionForm, JustifyForm, NewActionForm
@@ -145,40 +146,27 @@ def edit(action_id: int):
     return render_template("capa/form.html", form=form, action=action, conflict=conflict), status
 
 
-@bp.route("/<int:action_id>/do/<name>", methods=["GET", "POST"])
-@permission_required(Permission.ACTION_VIEW)
-def transition(action_id: int, name: str):
-    action = db.get_or_404(Action, action_id)
-    if name not in TRANSITION_FORMS:
-        abort(404)
-    move = ACTION.check(action, name, current_user)  # 403 / 409 before any form
-    form = TRANSITION_FORMS[name]()
+def _prepare_move(form, action: Action, move) -> dict:
     if move.signature:
-        form.set_meaning(move.signature)
-    status = 422 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        reference = action.reference
-        try:
-            services.apply_transition(action, name, form.to_data(), current_user)
-            db.session.commit()
-        except SignatureRefused as error:
-            db.session.rollback()  # nothing signed, nothing moved; the attempt itself is kept
-            record_refusal("action", action_id, reference, name, current_user)
-            db.session.commit()
-            apply_domain_errors(form, error)
-        except StaleDataError:
-            db.session.rollback()
-            flash("Someone else changed this action meanwhile; check it and try again.", "warning")
-            return redirect(url_for("capa.detail", action_id=action_id))
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code in (403, 409):
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(f"{reference}: {move.label.lower()} done — now {ACTION.label(action.status).lower()}.", "success")
-            return redirect(_detail_url(action))
-    return render_template("capa/transition.html", action=action, form=form, move=move), status
+        form.set_meaning(move.signature)  # a signed move has one meaning: offer only that one
+    return {}
+
+
+register_moves(
+    bp,
+    "/<int:action_id>",
+    "transition",
+    Permission.ACTION_VIEW,
+    Moves(
+        model=Action,
+        workflow=ACTION,
+        forms=TRANSITION_FORMS,
+        detail_url=_detail_url,
+        apply=lambda a, name, data, actor, password: services.apply_transition(a, name, data, actor),
+        summary="capa/_move_summary.html",
+        prepare=_prepare_move,
+    ),
+)
 
 
 @bp.route("/<int:action_id>/justify", methods=["POST"])

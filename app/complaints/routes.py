@@ -20,6 +20,7 @@ from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors, warn_stale
 from ..web.pagination import paginate
+from ..web.transitions import Moves, register_moves
 from ..web.zones import local_to_utc, user_zone
 from ..workflow import COMPLAINT
 from . import bp, customers, queries, services
@@ -169,40 +170,28 @@ def edit(complaint_id: int):
     return _render_form(form, complaint, 422 if request.method == "POST" else 200, conflict)
 
 
-@bp.route("/<int:complaint_id>/do/<name>", methods=["GET", "POST"])
-@permission_required(Permission.COMPLAINT_VIEW)
-def transition(complaint_id: int, name: str):
-    complaint = db.get_or_404(Complaint, complaint_id)
-    if name not in TRANSITION_FORMS:
-        abort(404)
-    move = COMPLAINT.check(complaint, name, current_user)  # 403 / 409 before any form
-    form = TRANSITION_FORMS[name]()
-    if name == "triage":
-        form.set_choices(services.investigators())
-    if form.validate_on_submit():
-        try:
-            services.apply_transition(complaint, name, form.to_data(), current_user)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            flash("Someone else changed this complaint meanwhile; check it and try again.", "warning")
-            return redirect(url_for("complaints.detail", complaint_id=complaint_id))
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code in (403, 409):
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(
-                f"{complaint.reference}: {move.label.lower()} done — now {COMPLAINT.label(complaint.status).lower()}.",
-                "success",
-            )
-            return redirect(url_for("complaints.detail", complaint_id=complaint.id))
-    status = 422 if request.method == "POST" else 200
-    suggestions = suggest_incidents(complaint) if name == "triage" else []
-    return render_template(
-        "complaints/transition.html", complaint=complaint, form=form, move=move, suggestions=suggestions
-    ), status
+def _prepare_move(form, complaint: Complaint, move) -> dict:
+    if move.name != "triage":
+        return {}
+    form.set_choices(services.investigators())
+    return {"complaint": complaint, "suggestions": suggest_incidents(complaint)}
+
+
+register_moves(
+    bp,
+    "/<int:complaint_id>",
+    "transition",
+    Permission.COMPLAINT_VIEW,
+    Moves(
+        model=Complaint,
+        workflow=COMPLAINT,
+        forms=TRANSITION_FORMS,
+        detail_url=lambda c: url_for("complaints.detail", complaint_id=c.id),
+        apply=lambda c, name, data, actor, password: services.apply_transition(c, name, data, actor),
+        summary="complaints/_move_summary.html",
+        prepare=_prepare_move,
+    ),
+)
 
 
 @bp.route("/<int:complaint_id>/comments", methods=["POST"])

@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 from ..models import Action, Complaint, Incident, IncidentComplaint, Recall
 from ..trace.engine import id_in
 from ..web.filters import FilterParser, like_pattern
-from ..workflow import INCIDENT
+from ..workflow import ACTION, INCIDENT
 
 
 @dataclass
@@ -111,7 +111,9 @@ class Step:
 def eight_d(incident: Incident, actions: list[Action]) -> list[Step]:
     """The 8D steps, each done or not as the record shows it (derived, never stored)."""
     corrective = [a for a in actions if a.kind == "corrective"]
-    implemented = bool(actions) and all(a.status in ("implemented", "verified") for a in actions)
+    implemented = bool(actions) and all(
+        a.status in ACTION.get("verify").sources or ACTION.in_set("done", a.status) for a in actions
+    )
     return [
         Step("D0", "Plan / emergency response", True),
         Step("D1", "Team (owner)", incident.owner_id is not None),
@@ -121,5 +123,5 @@ def eight_d(incident: Incident, actions: list[Action]) -> list[Step]:
         Step("D5", "Corrective actions planned", bool(corrective)),
         Step("D6", "Actions implemented", implemented),
         Step("D7", "Prevent recurrence (preventive action)", any(a.kind == "preventive" for a in actions)),
-        Step("D8", "Closed and recognised", incident.status == "closed"),
+        Step("D8", "Closed and recognised", INCIDENT.in_set("closed", incident.status)),
     ]

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,7 +20,7 @@ from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
 from ..web.forms import apply_domain_errors, warn_stale
 from ..web.pagination import paginate
-from ..web.transitions import submit_transition
+from ..web.transitions import Moves, register_moves
 from ..workflow import INCIDENT, consequences
 from . import bp, clusters, queries, scope, services
 from .forms import TRANSITION_FORMS, EditIncidentForm, HoldForm, IncidentForm, LinkForm, TraceForm
@@ -264,42 +264,25 @@ def hold(incident_id: int):
     )
 
 
-@bp.route("/<int:incident_id>/do/<name>", methods=["GET", "POST"])
-@permission_required(Permission.INCIDENT_VIEW)
-def transition(incident_id: int, name: str):
-    incident = db.get_or_404(Incident, incident_id)
-    if name not in TRANSITION_FORMS:
-        abort(404)
-    move = INCIDENT.check(incident, name, current_user)  # 403 / 409 before any form
-    form = TRANSITION_FORMS[name]()
-    if request.method == "GET":
-        if name == "contain":
-            form.containment.data = incident.containment
-        if move.signature:
-            form.meaning.data = move.signature
-    # What still blocks the move, said before anyone types a summary and a password.
-    blockers = consequences.closing_blockers(incident) if name == "close" else []
-    status = 422 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        password = getattr(form, "password", None)
-        result = submit_transition(
-            form,
-            lambda: services.apply_transition(incident, name, form.to_data(), current_user, password and password.data),
-            record_type="incident",
-            record_id=incident.id,
-            reference=incident.reference,
-            name=name,
-            actor=current_user,
-            detail_url=url_for("incidents.detail", incident_id=incident_id),
-            kind="incident",
-            done_message=lambda: (
-                f"{incident.reference}: {move.label.lower()} done — now {INCIDENT.label(incident.status).lower()}."
-            ),
-        )
-        if not isinstance(result, int):
-            return result
-        status = result
-    incident = db.get_or_404(Incident, incident_id)
-    return render_template(
-        "incidents/transition.html", incident=incident, form=form, move=move, blockers=blockers
-    ), status
+def _prepare_move(form, incident: Incident, move) -> dict:
+    if request.method == "GET" and move.name == "contain":
+        form.containment.data = incident.containment
+    # What still blocks closing, said before anyone types a summary and a password.
+    return {"blockers": consequences.closing_blockers(incident) if move.name == "close" else []}
+
+
+register_moves(
+    bp,
+    "/<int:incident_id>",
+    "transition",
+    Permission.INCIDENT_VIEW,
+    Moves(
+        model=Incident,
+        workflow=INCIDENT,
+        forms=TRANSITION_FORMS,
+        detail_url=lambda i: url_for("incidents.detail", incident_id=i.id),
+        apply=services.apply_transition,
+        summary="incidents/_move_summary.html",
+        prepare=_prepare_move,
+    ),
+)

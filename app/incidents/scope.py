@@ -12,6 +12,7 @@ from ..models.types import utcnow
 from ..permissions import Permission
 from ..trace import engine
 from ..trace.services import StatusChange, change_status, lots_named_in
+from ..workflow import INCIDENT
 from .services import check_editable
 
 ROWS_SHOWN = 500
@@ -156,7 +157,7 @@ def hold_affected(incident: Incident, reason: str, actor) -> StatusChange:
     """Put every released lot of the snapshot on hold and write it into the containment."""
     if not actor.can(Permission.INCIDENT_EDIT):
         raise NotAllowed("Only production can hold the affected lots.")
-    if incident.status == "closed":
+    if INCIDENT.in_set("closed", incident.status):
         raise InvalidTransition(f"{incident.reference} is closed.")
     ids = snapshot_ids(incident)
     if not ids:

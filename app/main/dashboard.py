@@ -30,6 +30,7 @@ from ..models import (
 from ..models.types import utcnow
 from ..press import one_voice
 from ..recalls.responses import told_clause
+from ..workflow import COMPLAINT
 from .sections import Section, first_records, first_rows
 
 CLOSED_COMPLAINT = ("closed", "rejected")
@@ -65,7 +66,7 @@ def sales(user) -> list[Section]:
         _complaint_section(
             "Awaiting a reply to the customer",
             "No complaint is waiting for a reply.",
-            Complaint.status == "investigating",
+            Complaint.status.in_(COMPLAINT.get("resolve").sources),  # what sales answers next
             order=(Complaint.due_date.asc(),),
             more={"status": "investigating"},
         ),
@@ -128,7 +129,7 @@ def production(user) -> list[Section]:
         _complaint_section(
             "Complaints to triage",
             "Nothing waiting for triage.",
-            Complaint.status == "new",
+            Complaint.status.in_(COMPLAINT.get("triage").sources),
             order=(Complaint.injury.desc(), Complaint.received_at),
             more={"status": "new"},
         ),

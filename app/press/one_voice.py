@@ -21,6 +21,7 @@ from ..models import (
     StatementVersion,
     User,
 )
+from ..workflow import STATEMENT
 
 LIMIT = 5
 
@@ -58,7 +59,7 @@ def _statements(*where) -> list[ApprovedWords]:
         .join(User, User.id == Statement.approved_by_id)
         .where(
             Statement.approved_version.is_not(None),
-            Statement.status != "withdrawn",
+            Statement.status.not_in(STATEMENT.sets["final"]),
             Statement.kind.in_(ONE_VOICE_KINDS),
             *where,
         )

@@ -10,6 +10,7 @@ from ..models import STATEMENT_KINDS, Statement, StatementVersion
 from ..models.types import utcnow
 from ..reports.statement import ReleaseData
 from ..web.zones import company_zone
+from ..workflow import STATEMENT
 
 
 def _local(value: datetime, fmt: str) -> str:
@@ -34,6 +35,6 @@ def release_data(statement: Statement) -> ReleaseData:
         dated=_local(statement.published_at or statement.approved_at or now, "%d %B %Y"),
         approved_by=statement.approved_by.name if approved else None,
         approved_at=_local(statement.approved_at, "%Y-%m-%d %H:%M") if approved else None,
-        withdrawn=statement.status == "withdrawn",
+        withdrawn=STATEMENT.in_set("final", statement.status),
         generated_at=now,
     )

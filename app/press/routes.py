@@ -18,7 +18,7 @@ from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors, warn_stale
 from ..web.pagination import paginate
-from ..web.transitions import submit_transition
+from ..web.transitions import Moves, register_moves
 from ..workflow import INQUIRY, STATEMENT
 from . import bp, queries, services
 from .forms import INQUIRY_FORMS, STATEMENT_FORMS, EditStatementForm, InquiryForm, StatementForm, to_local
@@ -126,6 +126,7 @@ def inquiry(inquiry_id: int):
         timeline=events_for("inquiry", inquiry.id),
         field_labels=services.FIELD_LABELS,
         transitions=INQUIRY.available(inquiry, current_user),
+        can_edit=current_user.can(Permission.PRESS_MANAGE) and services.inquiry_editable(inquiry),
         channels=INQUIRY_CHANNELS,
     )
 
@@ -134,8 +135,7 @@ def inquiry(inquiry_id: int):
 @permission_required(Permission.PRESS_MANAGE)
 def inquiry_edit(inquiry_id: int):
     inquiry = db.get_or_404(PressInquiry, inquiry_id)
-    if inquiry.status == "closed":
-        abort(409, description=f"Inquiry {inquiry.reference} is closed; reopen it to change it.")
+    services.check_inquiry_editable(inquiry)  # 409 before any form
     form = InquiryForm(obj=inquiry if request.method == "GET" else None)
     if request.method == "GET":
         form.version.data = inquiry.version
@@ -162,40 +162,27 @@ def inquiry_edit(inquiry_id: int):
     return render_template("press/inquiry_form.html", form=form, inquiry=inquiry), status
 
 
-@bp.route("/inquiries/<int:inquiry_id>/do/<name>", methods=["GET", "POST"], endpoint="inquiry_transition")
-@permission_required(Permission.PRESS_VIEW)
-def inquiry_transition(inquiry_id: int, name: str):
-    inquiry = db.get_or_404(PressInquiry, inquiry_id)
-    if name not in INQUIRY_FORMS:
-        abort(404)
-    move = INQUIRY.check(inquiry, name, current_user)  # 403 / 409 before any form
-    form = INQUIRY_FORMS[name]()
-    if request.method == "GET" and name == "answer":
+def _prepare_inquiry_move(form, inquiry: PressInquiry, move) -> dict:
+    if request.method == "GET" and move.name == "answer":
         form.answer.data = inquiry.answer
-    status = 422 if request.method == "POST" else 200
-    detail_url = url_for("press.inquiry", inquiry_id=inquiry_id)
-    if form.validate_on_submit():
-        result = submit_transition(
-            form,
-            lambda: services.apply_inquiry_transition(inquiry, name, form.to_data(), current_user),
-            record_type="inquiry",
-            record_id=inquiry.id,
-            reference=inquiry.reference,
-            name=name,
-            actor=current_user,
-            detail_url=detail_url,
-            kind="inquiry",
-            done_message=lambda: (
-                f"{inquiry.reference}: {move.label.lower()} done — now {INQUIRY.label(inquiry.status).lower()}."
-            ),
-        )
-        if not isinstance(result, int):
-            return result
-        status = result
-    inquiry = db.get_or_404(PressInquiry, inquiry_id)
-    return render_template(
-        "press/transition.html", record=inquiry, workflow=INQUIRY, form=form, move=move, detail_url=detail_url
-    ), status
+    return {}
+
+
+register_moves(
+    bp,
+    "/inquiries/<int:inquiry_id>",
+    "inquiry_transition",
+    Permission.PRESS_VIEW,
+    Moves(
+        model=PressInquiry,
+        workflow=INQUIRY,
+        forms=INQUIRY_FORMS,
+        detail_url=lambda i: url_for("press.inquiry", inquiry_id=i.id),
+        apply=lambda i, name, data, actor, password: services.apply_inquiry_transition(i, name, data, actor),
+        summary="press/_inquiry_summary.html",
+        prepare=_prepare_inquiry_move,
+    ),
+)
 
 
 # Statements
@@ -314,44 +301,22 @@ def statement_version(statement_id: int, number: int):
     )
 
 
-@bp.route("/statements/<int:statement_id>/do/<name>", methods=["GET", "POST"], endpoint="statement_transition")
-@permission_required(Permission.PRESS_VIEW)
-def statement_transition(statement_id: int, name: str):
-    statement = db.get_or_404(Statement, statement_id)
-    if name not in STATEMENT_FORMS:
-        abort(404)
-    move = STATEMENT.check(statement, name, current_user)  # 403 / 409 (four eyes too) before any form
-    form = STATEMENT_FORMS[name]()
-    if request.method == "GET" and move.signature:
-        form.meaning.data = move.signature
-    status = 422 if request.method == "POST" else 200
-    detail_url = url_for("press.statement", statement_id=statement_id)
-    if form.validate_on_submit():
-        password = getattr(form, "password", None)
-        result = submit_transition(
-            form,
-            lambda: services.apply_statement_transition(
-                statement, name, form.to_data(), current_user, password and password.data
-            ),
-            record_type="statement",
-            record_id=statement.id,
-            reference=f"{statement.reference} v{statement.current_version}",
-            name=name,
-            actor=current_user,
-            detail_url=detail_url,
-            kind="statement",
-            done_message=lambda: (
-                f"{statement.reference} v{statement.current_version}: {move.label.lower()} done — "
-                f"now {STATEMENT.label(statement.status).lower()}."
-            ),
-        )
-        if not isinstance(result, int):
-            return result
-        status = result
-    statement = db.get_or_404(Statement, statement_id)
-    return render_template(
-        "press/transition.html", record=statement, workflow=STATEMENT, form=form, move=move, detail_url=detail_url
-    ), status
+register_moves(
+    bp,
+    "/statements/<int:statement_id>",
+    "statement_transition",
+    Permission.PRESS_VIEW,
+    Moves(
+        model=Statement,
+        workflow=STATEMENT,
+        forms=STATEMENT_FORMS,
+        detail_url=lambda st: url_for("press.statement", statement_id=st.id),
+        apply=services.apply_statement_transition,
+        summary="press/_statement_summary.html",
+        # approval signs one version of the words
+        prepare=lambda form, st, move: {"signing_for": f"for version {st.current_version}"},
+    ),
+)
 
 
 @bp.route("/statements/<int:statement_id>.pdf", endpoint="statement_pdf")

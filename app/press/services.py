@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from ..audit import services as audit
-from ..errors import NotAllowed, StaleRecord, ValidationError
+from ..errors import InvalidTransition, NotAllowed, StaleRecord, ValidationError
 from ..extensions import db
 from ..models import (
     INQUIRY_CHANNELS,
@@ -149,10 +149,19 @@ def _check_version(record, opened_version: int | None) -> None:
         raise StaleRecord(f"{record.reference} was changed by someone else since you opened it.")
 
 
+def inquiry_editable(inquiry: PressInquiry) -> bool:
+    return not INQUIRY.in_set("final", inquiry.status)
+
+
+def check_inquiry_editable(inquiry: PressInquiry) -> None:
+    """A closed inquiry is changed only after reopening it (409)."""
+    if not inquiry_editable(inquiry):
+        raise InvalidTransition(f"Inquiry {inquiry.reference} is closed; reopen it to change it.")
+
+
 def update_inquiry(inquiry: PressInquiry, data: dict, actor, opened_version: int | None = None) -> PressInquiry:
     _require(actor)
-    if inquiry.status == "closed":
-        raise ValidationError(f"Inquiry {inquiry.reference} is closed; reopen it to change it.")
+    check_inquiry_editable(inquiry)
     _check_version(inquiry, opened_version)
     values = validate_inquiry(data)
     before = audit.snapshot(inquiry, values)

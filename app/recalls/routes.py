@@ -15,7 +15,7 @@ from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
 from ..web.forms import apply_domain_errors
 from ..web.pagination import paginate
-from ..web.transitions import submit_transition
+from ..web.transitions import Moves, register_moves
 from ..workflow import RECALL, consequences
 from . import bp, notice_queries, queries, responses, services
 from .forms import TRANSITION_FORMS, ProposeForm, lot_codes
@@ -59,10 +59,7 @@ def _roots_and_scope(form: ProposeForm) -> tuple[list[int], list[int] | None] | 
     if unknown or unknown_excluded:
         flash("Some lot codes are not known; correct them and propose again.", "danger")
         return None
-    if not excluded:
-        return roots, None
-    left_out = set(excluded) - set(roots)  # roots are always kept
-    return roots, [i for i in services.scope_for(roots) if i not in left_out]
+    return roots, services.scope_without(roots, excluded)
 
 
 @bp.route("/propose", methods=["GET", "POST"])
@@ -129,35 +126,17 @@ def detail(recall_id: int):
     )
 
 
-@bp.route("/<int:recall_id>/do/<name>", methods=["GET", "POST"])
-@permission_required(Permission.RECALL_VIEW)
-def transition(recall_id: int, name: str):
-    recall = db.get_or_404(Recall, recall_id)
-    if name not in TRANSITION_FORMS:
-        abort(404)
-    move = RECALL.check(recall, name, current_user)  # 403 / 409 before any form
-    form = TRANSITION_FORMS[name]()
-    if request.method == "GET" and move.signature:
-        form.meaning.data = move.signature
-    status = 422 if request.method == "POST" else 200
-    if form.validate_on_submit():
-        password = getattr(form, "password", None)
-        result = submit_transition(
-            form,
-            lambda: services.apply_transition(recall, name, form.to_data(), current_user, password and password.data),
-            record_type="recall",
-            record_id=recall.id,
-            reference=recall.reference,
-            name=name,
-            actor=current_user,
-            detail_url=url_for("recalls.detail", recall_id=recall_id),
-            kind="recall",
-            done_message=lambda: (
-                f"{recall.reference}: {move.label.lower()} done — now {RECALL.label(recall.status).lower()}."
-            ),
-        )
-        if not isinstance(result, int):
-            return result
-        status = result
-    recall = db.get_or_404(Recall, recall_id)
-    return render_template("recalls/transition.html", recall=recall, form=form, move=move), status
+register_moves(
+    bp,
+    "/<int:recall_id>",
+    "transition",
+    Permission.RECALL_VIEW,
+    Moves(
+        model=Recall,
+        workflow=RECALL,
+        forms=TRANSITION_FORMS,
+        detail_url=lambda r: url_for("recalls.detail", recall_id=r.id),
+        apply=services.apply_transition,
+        summary="recalls/_move_summary.html",
+    ),
+)

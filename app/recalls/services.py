@@ -117,13 +117,22 @@ def scope_for(root_ids) -> list[int]:
     return sorted({*roots, *(row.id for row in engine.forward(roots))}) if roots else []
 
 
+def scope_without(roots, excluded) -> list[int] | None:
+    """The forward trace of the roots less the lots people left out (None: nothing left out).
+    Root lots are always kept: they are why there is a recall."""
+    if not excluded:
+        return None
+    left_out = set(excluded) - set(roots)
+    return [i for i in scope_for(roots) if i not in left_out]
+
+
 def propose(incident: Incident, data: dict, root_lot_ids, actor, scope_lot_ids=None) -> Recall:
     """Propose a recall for the incident; its scope is the forward trace of the root lots,
     or the lots people chose from it (`scope_lot_ids`), kept as a snapshot."""
     reference = next_reference("RCL")  # the counter row first, as in every create
     if not can_propose(actor):
         raise NotAllowed("Only production or marketing can propose a recall.")
-    extends_id = whole_number(data.get("extends_id")) if data.get("extends_id") else None
+    extends_id = whole_number(str(data.get("extends_id"))) if data.get("extends_id") else None
     if refusal := consequences.recall_refusal(incident, extends_id):
         raise ValidationError(refusal, {"extends_id": [refusal]})
     values = validate(data)

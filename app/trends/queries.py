@@ -15,6 +15,7 @@ from ..charts.rates import FLAG_FACTOR, FLAG_MIN_COMPLAINTS, TOP_LOTS, LotRate, 
 from ..charts.weekly import WeeklyData, monday
 from ..extensions import db
 from ..models import CATEGORIES, Complaint, ComplaintLot, Lot, Product, Recall, RecallLot, RecallNotice, Shipment
+from ..workflow import RECALL
 
 RECALLS_SHOWN = 5
 MILLI = Decimal("0.001")
@@ -288,7 +289,7 @@ def recent_recalls(period: Period, product_id: int | None = None, limit: int = R
         sa.select(Recall.id, Recall.reference, Recall.title, Recall.approved_at, Recall.terminated_at)
         .where(
             Recall.approved_at.is_not(None),
-            Recall.status != "cancelled",
+            Recall.status.not_in(RECALL.sets["not_made"]),
             sa.or_(Recall.terminated_at.is_(None), Recall.terminated_at >= period.start_at),
         )
         .order_by(Recall.approved_at.desc(), Recall.id.desc())

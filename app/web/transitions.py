@@ -1,54 +1,89 @@
-"""The submit half of a signed-transition page, shared by the record types that have one.
+"""One view serves every record type's moves, with one template (_transition.html).
 
-A refused signature rolls back the move but keeps the attempt (audited in its own commit);
-a stale record sends the user back to look; a domain refusal becomes form errors (403s
-propagate to the error page).
+A blueprint describes its record type once (`Moves`: the model, the workflow, the form of
+each move made by hand, the record's page and the service that applies a move) and
+`register_moves` adds the URL `<rule>/do/<name>`. The view refuses a move the user may not
+make, or not now, before any form (403 / 409, four eyes included); on POST it runs the
+service through `submit`, the one helper that turns domain errors into form errors.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from flask import flash, redirect
-from sqlalchemy.orm.exc import StaleDataError
+from flask import abort, render_template, request
+from flask_login import current_user
 
-from ..errors import DomainError
 from ..extensions import db
-from ..signatures.services import SignatureRefused, record_refusal
-from .forms import apply_domain_errors
+from ..permissions import permission_required
+from .submit import submit
 
 
-def submit_transition(
-    form,
-    apply: Callable[[], None],
-    *,
-    record_type: str,
-    record_id: int,
-    reference: str,
-    name: str,
-    actor,
-    detail_url: str,
-    kind: str,
-    done_message: Callable[[], str],
-):
-    """Run `apply` and commit. Returns a redirect on success or staleness, else the status
-    code to render the form with (its errors filled in)."""
-    try:
-        apply()
-        db.session.commit()
-    except SignatureRefused as error:
-        db.session.rollback()  # nothing signed, nothing moved; the attempt itself is kept
-        record_refusal(record_type, record_id, reference, name, actor)
-        db.session.commit()
-        apply_domain_errors(form, error)
-        return error.status_code
-    except StaleDataError:
-        db.session.rollback()
-        flash(f"Someone else changed this {kind} meanwhile; check it and try again.", "warning")
-        return redirect(detail_url)
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            raise
-        apply_domain_errors(form, error)
-        return error.status_code
-    flash(done_message(), "success")
-    return redirect(detail_url)
+@dataclass(frozen=True)
+class Moves:
+    """How one record type's moves are served on the web."""
+
+    model: type
+    workflow: object  # app.workflow.Workflow
+    forms: dict[str, type]  # the form of each move made by hand
+    detail_url: Callable[[object], str]
+    # apply(record, name, data, actor, password): the domain service making the move
+    apply: Callable[..., object]
+    summary: str  # template of the record's summary shown above the form
+    # prepare(form, record, move) -> extra template context (choices, pre-filled values)
+    prepare: Callable[..., dict] = field(default=lambda form, record, move: {})
+
+
+def register_moves(bp, rule: str, endpoint: str, view_permission, moves: Moves) -> None:
+    """Serve `rule`/do/<name> (GET: the form; POST: the move) as `bp.<endpoint>`."""
+
+    def view(name: str, **record_id: int):  # the rule names the id (complaint_id, recall_id, …)
+        (only_id,) = record_id.values()
+        return _serve(moves, only_id, name)
+
+    view.__name__ = endpoint
+    bp.add_url_rule(
+        f"{rule}/do/<name>",
+        endpoint=endpoint,
+        view_func=permission_required(view_permission)(view),
+        methods=["GET", "POST"],
+    )
+
+
+def _serve(moves: Moves, record_id: int, name: str):
+    record = db.get_or_404(moves.model, record_id)
+    if name not in moves.forms:
+        abort(404)
+    workflow = moves.workflow
+    move = workflow.check(record, name, current_user)  # 403 / 409 (four eyes too) before any form
+    form = moves.forms[name]()
+    extra = moves.prepare(form, record, move)
+    if request.method == "GET" and move.signature:
+        form.meaning.data = move.signature
+    status = 422 if request.method == "POST" else 200
+    detail_url = moves.detail_url(record)
+    if form.validate_on_submit():
+        _, _, label = workflow.audit_target(record)
+        password = getattr(form, "password", None)
+        result = submit(
+            form,
+            lambda: moves.apply(record, name, form.to_data(), current_user, password.data if password else None),
+            success_url=detail_url,
+            done=lambda _: f"{label}: {move.label.lower()} done — now {workflow.label(record.status).lower()}.",
+            kind=workflow.record_type,
+            signing=(workflow.record_type, record.id, label, name),
+        )
+        if not isinstance(result, int):
+            return result
+        status = result
+        record = db.get_or_404(moves.model, record_id)  # as it is after the rollback
+        extra = moves.prepare(form, record, move)
+    return render_template(
+        "_transition.html",
+        record=record,
+        workflow=workflow,
+        form=form,
+        move=move,
+        detail_url=detail_url,
+        summary=moves.summary,
+        **extra,
+    ), status

@@ -108,8 +108,9 @@ def apply(
         changes |= effects() or {}
     record_type, record_id, label = workflow.audit_target(record)
     audit.record(transition.action, record_type, record_id, label=label, changes=_readable(changes), actor=actor)
+    subject = [record.id] if workflow.events_of_many else record
     for event in transition.triggers:
-        events.emit(event, record, actor=actor)
+        events.emit(event, subject, actor=actor, **({"reason": taken.get("reason")} if workflow.events_of_many else {}))
     return transition
 
 

@@ -89,6 +89,9 @@ class Workflow:
     audit_as: object = None
     # A value stored under another attribute of the record (a lot's "reason" is its status_reason).
     columns: dict[str, str] = field(default_factory=dict)
+    # Events of this record type carry the ids of the records moved (lots move many at once,
+    # and one alert tells of them all).
+    events_of_many: bool = False
 
     def column(self, name: str) -> str:
         return self.columns.get(name, name)
@@ -255,6 +258,7 @@ LOT = Workflow(
         "final": frozenset({"destroyed"}),
     },
     field_labels={"reason": "Reason"},
+    events_of_many=True,
     columns={"reason": "status_reason"},
     transitions=(
         Transition(
@@ -489,6 +493,8 @@ RECALL = Workflow(
     sets={
         "sending": frozenset({"approved", "notifying", "in_progress"}),  # notices may go out
         "responding": frozenset({"approved", "notifying", "in_progress", "completed"}),  # links work
+        "awaiting_approval": frozenset({"proposed"}),
+        "not_made": frozenset({"cancelled"}),  # a proposal closed without a recall
         "final": frozenset({"terminated", "cancelled"}),
     },
     field_labels={
@@ -624,6 +630,9 @@ STATEMENT = Workflow(
     sets={
         # A statement's text can be changed in these; approved and published ones get a new draft.
         "editable": frozenset({"draft", "in_review", "approved", "published"}),
+        "unapproved": frozenset({"draft", "in_review"}),
+        "awaiting_approval": frozenset({"in_review"}),
+        "approved": frozenset({"approved", "published"}),  # its words may be used
         "final": frozenset({"withdrawn"}),
     },
     field_labels={
