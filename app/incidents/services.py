@@ -230,4 +230,4 @@ def can_hold(incident: Incident, user) -> bool:
 
 def recalls_of(incident: Incident) -> list[Recall]:
     """The incident's recalls, oldest first (the incident page shows them)."""
-    return list(db.session.scalars(sa.select(Recall).where(Recall.incident_id == incident.id).order_by(Recall.id)))
+    return incident.recalls

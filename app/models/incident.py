@@ -63,6 +63,8 @@ class Incident(db.Model):
         secondary="incident_complaints", order_by="Complaint.reference", back_populates="incidents"
     )
     actions: so.Mapped[list["Action"]] = so.relationship(order_by="Action.id", back_populates="incident")  # noqa: F821
+    # A few at most (a second recall of an incident extends the first).
+    recalls: so.Mapped[list["Recall"]] = so.relationship(order_by="Recall.id", back_populates="incident")  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}
 

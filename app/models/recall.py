@@ -68,7 +68,7 @@ class Recall(db.Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
 
-    incident: so.Mapped["Incident"] = so.relationship()  # noqa: F821
+    incident: so.Mapped["Incident"] = so.relationship(back_populates="recalls")  # noqa: F821
     proposed_by: so.Mapped["User"] = so.relationship(foreign_keys=[proposed_by_id])  # noqa: F821
     approved_by: so.Mapped["User | None"] = so.relationship(foreign_keys=[approved_by_id])  # noqa: F821
     extends: so.Mapped["Recall | None"] = so.relationship(remote_side=[id])

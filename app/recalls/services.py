@@ -148,7 +148,7 @@ def propose(incident: Incident, data: dict, root_lot_ids, actor, scope_lot_ids=N
         raise ValidationError(f"The scope has {len(scope):,} lots; a recall takes at most {MAX_SCOPE:,}.")
     recall = Recall(
         reference=reference,
-        incident_id=incident.id,
+        incident=incident,  # joins incident.recalls too, if the session has it loaded
         status=RECALL.initial,
         proposed_by_id=actor.id,
         extends_id=extends_id,

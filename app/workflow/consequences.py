@@ -79,13 +79,7 @@ def unsettled_complaints(incident) -> list[Complaint]:
 
 def live_recalls(incident) -> list[Recall]:
     """The incident's recalls that are neither terminated nor turned down."""
-    return list(
-        db.session.scalars(
-            sa.select(Recall)
-            .where(Recall.incident_id == incident.id, Recall.status.not_in(RECALL.sets["final"]))
-            .order_by(Recall.id)
-        )
-    )
+    return [r for r in incident.recalls if not RECALL.in_set("final", r.status)]
 
 
 def _named(records, state_label) -> str:
