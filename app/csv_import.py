@@ -31,6 +31,14 @@ class ImportResult:
         return f"{self.created} created, {self.updated} updated, {self.unchanged} unchanged"
 
 
+class ImportRefused(ValidationError):
+    """A file with errors: nothing is imported; `result.errors` says what to fix, row by row."""
+
+    def __init__(self, result: ImportResult):
+        super().__init__("Nothing was imported.")
+        self.result = result
+
+
 def read_rows(stream, required: tuple[str, ...], optional: tuple[str, ...] = ()):
     """Yield (line number, MultiDict) for each data row of a UTF-8 CSV file.
 

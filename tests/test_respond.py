@@ -163,3 +163,28 @@ def test_a_signed_in_user_answering_is_not_recorded_as_themselves(notice, login_
     client.post(url(notice), data=FORM)
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "response received"))
     assert event.actor_id is None and "by response link" in event.actor_name
+
+
+@pytest.mark.parametrize("seen_as", ["refusal", "stale"])
+def test_an_answer_recorded_meanwhile_shows_that_answer(client, notice, monkeypatch, seen_as):
+    """Another tab answers between the page's check and this save: the save changes nothing and
+    the consignee sees the answer we have (409), whether the service refuses it or the row's
+    version does (which was a 500 before the view went through submit)."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.respond import routes
+
+    real = routes.record_response
+
+    def other_tab_first(target, data, *, source):
+        real(target, {**data, "quantity_returned": 2}, source=source)
+        db.session.commit()
+        if seen_as == "stale":
+            raise StaleDataError("the row's version moved")
+        return real(target, data, source=source)  # AlreadyAnswered
+
+    monkeypatch.setattr(routes, "record_response", other_tab_first)
+    page = client.post(url(notice), data=FORM)
+    assert page.status_code == 409 and "This notice was answered on" in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(RecallNotice, notice.id).quantity_returned == 2

@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from ..audit import services as audit
-from ..csv_import import MAX_ERRORS, ImportResult, form_errors, read_rows
+from ..csv_import import MAX_ERRORS, ImportRefused, ImportResult, form_errors, read_rows
 from ..errors import StaleRecord, ValidationError
 from ..extensions import db
 from ..models import Customer, Product
@@ -98,7 +98,8 @@ def update(entity: Entity, record, values: dict, actor, opened_version: int | No
 
 
 def import_csv(entity: Entity, stream, actor) -> ImportResult:
-    """Validate every row, then create or update by natural key; all or nothing."""
+    """Validate every row, then create or update by natural key; all or nothing: a file with
+    any bad row raises ImportRefused listing them."""
     result = ImportResult()
     required, optional = entity.columns
     rows: list[dict] = []
@@ -125,11 +126,10 @@ def import_csv(entity: Entity, stream, actor) -> ImportResult:
                 break
     except ValidationError as error:
         result.errors.append(error.message)
-    if result.errors:
-        return result
-    if not rows:
+    if not rows and not result.errors:
         result.errors.append("The file has a header but no rows.")
-        return result
+    if result.errors:
+        raise ImportRefused(result)
 
     column = getattr(entity.model, entity.key)
     existing = {

@@ -1,19 +1,18 @@
 """Products and customers: lists for everyone, editing and CSV import for admins."""
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import DomainError, StaleRecord
+from ..csv_import import ImportRefused, ImportResult
 from ..extensions import db
 from ..models import CUSTOMER_KINDS, PRODUCT_KINDS, Customer, Product
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, like_pattern
-from ..web.forms import apply_domain_errors
 from ..web.pagination import paginate
+from ..web.submit import submit
 from . import bp, masterdata
 from .forms import UploadForm
 
@@ -71,14 +70,14 @@ def _edit(kind: str, record_id: int | None):
         form.version.data = record.version
     if form.validate_on_submit():
         values = {f: getattr(form, f).data for f in entity.fields}
-        try:
+
+        def save():
             if record is None:
-                record = masterdata.create(entity, values, current_user)
-            else:
-                masterdata.update(entity, record, values, current_user, form.opened_version())
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
+                return masterdata.create(entity, values, current_user)
+            masterdata.update(entity, record, values, current_user, form.opened_version())
+            return record
+
+        def stale():
             flash(
                 f"This {kind} was changed by someone else since you opened it. Your values are "
                 "kept below; reload the page to see the saved ones.",
@@ -91,12 +90,16 @@ def _edit(kind: str, record_id: int | None):
                 kind=kind,
                 list_endpoint=page_def["list"],
             ), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_errors(form, error)
-        else:
-            flash(f"{kind.capitalize()} {getattr(record, entity.key)} saved.", "success")
-            return redirect(url_for(page_def["list"]))
+
+        answer = submit(
+            form,
+            save,
+            success_url=url_for(page_def["list"]),
+            done=lambda saved: f"{kind.capitalize()} {getattr(saved, entity.key)} saved.",
+            on_stale=stale,
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template(
         "admin/masterdata_form.html", form=form, record=record, kind=kind, list_endpoint=page_def["list"]
@@ -106,16 +109,23 @@ def _edit(kind: str, record_id: int | None):
 def _import(kind: str):
     page_def = PAGES[kind]
     form = UploadForm()
-    result = None
     if form.validate_on_submit():
-        result = masterdata.import_csv(page_def["entity"], form.file.data.stream, current_user)
-        if result.ok:
-            db.session.commit()
-            flash(f"Import done: {result.summary()}.", "success")
-            return redirect(url_for(page_def["list"]))
-        db.session.rollback()
+        answer = submit(
+            form,
+            lambda: masterdata.import_csv(page_def["entity"], form.file.data.stream, current_user),
+            success_url=url_for(page_def["list"]),
+            done=lambda result: f"Import done: {result.summary()}.",
+            # The page lists the bad rows; no flash.
+            on_error=lambda error: _import_page(kind, form, error.result) if isinstance(error, ImportRefused) else None,
+        )
+        if not isinstance(answer, int):
+            return answer
+    return _import_page(kind, form, None, 422 if request.method == "POST" else 200)
+
+
+def _import_page(kind: str, form: UploadForm, result: ImportResult | None, status: int = 422):
+    page_def = PAGES[kind]
     required, optional = page_def["entity"].columns
-    status = 422 if request.method == "POST" else 200
     return render_template(
         "admin/import.html",
         form=form,

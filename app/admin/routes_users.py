@@ -7,13 +7,13 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import services as accounts
-from ..errors import DomainError
 from ..extensions import db
 from ..models import AuditEvent, User
 from ..permissions import Permission, permission_required
 from ..web.filters import FilterParser, like_pattern
-from ..web.forms import ConfirmForm, apply_domain_errors
+from ..web.forms import ConfirmForm
 from ..web.pagination import paginate
+from ..web.submit import submit
 from . import bp
 from .forms import UserForm
 
@@ -35,8 +35,9 @@ def user_create():
         if not form.password.data:
             form.password.errors = ["Set a password for the new user."]
         else:
-            try:
-                user = accounts.create_user(
+            answer = submit(
+                form,
+                lambda: accounts.create_user(
                     username=form.username.data,
                     name=form.name.data,
                     email=form.email.data,
@@ -44,14 +45,12 @@ def user_create():
                     roles=form.roles.data,
                     timezone=form.timezone.data or None,
                     actor=current_user,
-                )
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_errors(form, error)
-            else:
-                flash(f"User {user.username} created.", "success")
-                return redirect(url_for("admin.users"))
+                ),
+                success_url=url_for("admin.users"),
+                done=lambda user: f"User {user.username} created.",
+            )
+            if not isinstance(answer, int):
+                return answer
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -69,7 +68,8 @@ def user_edit(user_id: int):
     else:
         form.username.data = user.username
     if request.method == "POST" and form.validate_on_submit():
-        try:
+
+        def save():
             if form.opened_version() != user.version:
                 raise StaleDataError()
             accounts.update_user(
@@ -83,21 +83,25 @@ def user_edit(user_id: int):
             )
             if form.password.data:
                 accounts.set_password_by_admin(user, form.password.data, current_user)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
+
+        def stale():
             flash(
                 "This user was changed by someone else since you opened the page; "
                 "reload it and make your change again.",
                 "warning",
             )
             return render_template("admin/user_form.html", form=form, user=user), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_errors(form, error)
-        else:
-            flash(f"User {user.username} saved.", "success")
-            return redirect(url_for("admin.users"))
+
+        answer = submit(
+            form,
+            save,
+            success_url=url_for("admin.users"),
+            done=lambda _: f"User {user.username} saved.",
+            on_stale=stale,
+            error_page=(),  # "not your own admin role / account" is said on the form (422)
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template("admin/user_form.html", form=form, user=user), status
 

@@ -3,17 +3,16 @@
 import sqlalchemy as sa
 from flask import abort, current_app, flash, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import DomainError, StaleRecord
 from ..extensions import db
 from ..models import OUTBOX_STATUSES, AlertRule, OutboxMessage
 from ..models.types import utcnow
 from ..permissions import ROLE_LABELS, Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, like_pattern
-from ..web.forms import ConfirmForm, apply_domain_errors, warn_stale
+from ..web.forms import ConfirmForm, warn_stale
 from ..web.pagination import paginate
+from ..web.submit import submit
 from . import bp, inbox, outbox, rules
 from .catalogue import EVENTS
 from .forms import RuleForm, ToggleForm
@@ -117,15 +116,14 @@ def _render_form(form: RuleForm, rule: AlertRule | None, status: int, conflict: 
 def rule_create():
     form = RuleForm(users=rules.user_choices())
     if form.validate_on_submit():
-        try:
-            rule = rules.create_rule(form.to_data(), current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Alert rule “{rule.name}” created.", "success")
-            return redirect(url_for("alerts.rules"))
+        answer = submit(
+            form,
+            lambda: rules.create_rule(form.to_data(), current_user),
+            success_url=url_for("alerts.rules"),
+            done=lambda rule: f"Alert rule “{rule.name}” created.",
+        )
+        if not isinstance(answer, int):
+            return answer
     return _render_form(form, None, 422 if request.method == "POST" else 200)
 
 
@@ -136,21 +134,22 @@ def rule_edit(rule_id: int):
     if request.method == "GET":
         return _render_form(RuleForm(data=_form_data(rule), users=rules.user_choices(rule)), rule, 200)
     form = RuleForm(users=rules.user_choices(rule))
+
+    def stale():
+        conflict = db.get_or_404(AlertRule, rule_id)
+        warn_stale(form, conflict, "alert rule")
+        return _render_form(form, conflict, 409, conflict=conflict)
+
     if form.validate_on_submit():
-        try:
-            rules.update_rule(rule, form.to_data(), current_user, form.opened_version())
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            conflict = db.get_or_404(AlertRule, rule_id)
-            warn_stale(form, conflict, "alert rule")
-            return _render_form(form, conflict, 409, conflict=conflict)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Alert rule “{rule.name}” saved.", "success")
-            return redirect(url_for("alerts.rules"))
+        answer = submit(
+            form,
+            lambda: rules.update_rule(rule, form.to_data(), current_user, form.opened_version()),
+            success_url=url_for("alerts.rules"),
+            done=lambda _: f"Alert rule “{rule.name}” saved.",
+            on_stale=stale,
+        )
+        if not isinstance(answer, int):
+            return answer
     return _render_form(form, rule, 422)
 
 
@@ -160,33 +159,40 @@ def rule_toggle(rule_id: int):
     rule = db.get_or_404(AlertRule, rule_id)
     form = ToggleForm()
     if form.validate_on_submit():
-        try:
-            changed = rules.set_enabled(rule, form.wanted(rule.enabled), current_user)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            flash("Someone else changed this rule meanwhile; check it and try again.", "warning")
-        else:
+
+        def done(changed: bool) -> str:
             state = "on" if rule.enabled else "off"
-            flash(f"Alert rule “{rule.name}” {'switched' if changed else 'was already'} {state}.", "success")
-    return redirect(url_for("alerts.rules"))
+            return f"Alert rule “{rule.name}” {'switched' if changed else 'was already'} {state}."
+
+        answer = submit(
+            form,
+            lambda: rules.set_enabled(rule, form.wanted(rule.enabled), current_user),
+            success_url=url_for("alerts.rules"),
+            done=done,
+            kind="rule",
+        )
+        if not isinstance(answer, int):
+            return answer
+    return redirect(url_for("alerts.rules"))  # a refusal is flashed above the list
 
 
 @bp.route("/rules/<int:rule_id>/delete", methods=["POST"])
 @permission_required(Permission.ALERTS_MANAGE)
 def rule_delete(rule_id: int):
     rule = db.get_or_404(AlertRule, rule_id)
-    if ConfirmForm().validate_on_submit():
+    form = ConfirmForm()
+    if form.validate_on_submit():
         name = rule.name
-        try:
-            rules.delete_rule(rule, current_user)
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
-            flash("Someone else changed this rule meanwhile; check it and try again.", "warning")
-        else:
-            flash(f"Alert rule “{name}” deleted.", "success")
-    return redirect(url_for("alerts.rules"))
+        answer = submit(
+            form,
+            lambda: rules.delete_rule(rule, current_user),
+            success_url=url_for("alerts.rules"),
+            done=f"Alert rule “{name}” deleted.",
+            kind="rule",
+        )
+        if not isinstance(answer, int):
+            return answer
+    return redirect(url_for("alerts.rules"))  # a refusal is flashed above the list
 
 
 # --- Mail log ----------------------------------------------------------------------------

@@ -1,12 +1,12 @@
 """Attachment pages: upload to a record, download through a permission check."""
 
-from flask import abort, current_app, flash, redirect, send_file, url_for
+from flask import abort, current_app, send_file, url_for
 from flask_login import current_user, login_required
 
-from ..errors import DomainError
 from ..extensions import db
 from ..models import Attachment
 from ..web.errors import render_error
+from ..web.submit import submit
 from . import bp, services
 from .forms import AttachmentForm
 
@@ -26,22 +26,15 @@ def upload(record_type: str, record_id: int):
     if not form.validate_on_submit():
         message = next(iter(form.file.errors), "Choose a file to attach.")
         return render_error(422, message)
-    try:
-        attachment, path = services.add_attachment(record_type, record, form.file.data, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            raise
-        return render_error(error.status_code, error.message)
-    try:
-        db.session.commit()
-    except Exception:
-        # The row never made it: leave no orphan file behind.
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        raise
-    flash(f"{attachment.original_name} attached.", "success")
-    return redirect(_detail_url(record_type, record_id))
+    return submit(
+        form,
+        lambda: services.add_attachment(record_type, record, form.file.data, current_user),
+        success_url=_detail_url(record_type, record_id),
+        done=lambda stored: f"{stored[0].original_name} attached.",
+        # No form to show it on: the refusal gets the error page (a 403 is raised as always).
+        on_error=lambda error: render_error(error.status_code, error.message),
+        undo=lambda stored: stored[1].unlink(missing_ok=True),  # the row never made it: no orphan file
+    )
 
 
 @bp.route("/<int:attachment_id>")

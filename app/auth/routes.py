@@ -3,9 +3,9 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..errors import DomainError
-from ..extensions import db, limiter
-from ..web.forms import ConfirmForm, apply_domain_errors
+from ..extensions import limiter
+from ..web.forms import ConfirmForm
+from ..web.submit import submit
 from . import bp, services
 from .forms import AccountForm, LoginForm
 
@@ -50,15 +50,14 @@ def account():
     if request.method == "GET":
         form.timezone.data = current_user.timezone or ""
     if form.validate_on_submit():
-        try:
+
+        def save():
             if form.new_password.data:
                 services.change_password(current_user, form.current_password.data or "", form.new_password.data)
             services.update_user(current_user, actor=current_user, timezone=form.timezone.data or None)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_errors(form, error)
-            return render_template("auth/account.html", form=form), 422
-        flash("Your account is saved.", "success")
-        return redirect(url_for("auth.account"))
+
+        answer = submit(form, save, success_url=url_for("auth.account"), done="Your account is saved.")
+        if not isinstance(answer, int):
+            return answer
+        return render_template("auth/account.html", form=form), 422
     return render_template("auth/account.html", form=form), (422 if form.errors else 200)

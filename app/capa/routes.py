@@ -1,12 +1,10 @@
 """CAPA action pages: thin views over services.py and queries.py."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.routing import BuildError
 
 from ..audit.services import events_for
-from ..errors import DomainError, StaleRecord
 from ..extensions import db
 from ..models import ACTION_KINDS, Action, Incident
 from ..models.types import utcnow
@@ -14,8 +12,9 @@ from ..permissions import Permission, permission_required
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
-from ..web.forms import apply_domain_errors, warn_stale
+from ..web.forms import warn_stale
 from ..web.pagination import paginate
+from ..web.submit import submit
 from ..web.transitions import Moves, register_moves
 from ..workflow import ACTION
 from . import bp, queries, services
@@ -77,17 +76,15 @@ def create():
     form = NewActionForm()
     form.set_choices(services.owner_choices())
     if form.validate_on_submit():
-        try:
-            action = services.create_action(incident, form.to_data(), current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code in (403, 409):
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Action {action.reference} added to {incident.reference}.", "success")
-            return redirect(_detail_url(action))
+        answer = submit(
+            form,
+            lambda: services.create_action(incident, form.to_data(), current_user),
+            success_url=_detail_url,
+            done=lambda action: f"Action {action.reference} added to {incident.reference}.",
+            error_page=(403, 409),
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template(
         "capa/form.html", form=form, action=None, incident=incident, incident_url=incident_url(incident.id)
@@ -124,26 +121,26 @@ def edit(action_id: int):
         abort(403, description="An action can only be edited by production or its owner, while planned or in progress.")
     form = ActionForm(obj=action if request.method == "GET" else None)
     form.set_choices(services.owner_choices())
-    conflict = None
     if request.method == "GET":
         form.version.data = action.version
     elif form.validate_on_submit():
-        try:
-            services.update_action(action, form.to_data(), current_user, form.opened_version())
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            conflict = action = db.get_or_404(Action, action_id)
-            warn_stale(form, action, "action")
-            return render_template("capa/form.html", form=form, action=action, conflict=conflict), 409
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Action {action.reference} saved.", "success")
-            return redirect(_detail_url(action))
+
+        def stale():
+            conflict = db.get_or_404(Action, action_id)
+            warn_stale(form, conflict, "action")
+            return render_template("capa/form.html", form=form, action=conflict, conflict=conflict), 409
+
+        answer = submit(
+            form,
+            lambda: services.update_action(action, form.to_data(), current_user, form.opened_version()),
+            success_url=_detail_url(action),
+            done=lambda _: f"Action {action.reference} saved.",
+            on_stale=stale,
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
-    return render_template("capa/form.html", form=form, action=action, conflict=conflict), status
+    return render_template("capa/form.html", form=form, action=action, conflict=None), status
 
 
 def _prepare_move(form, action: Action, move) -> dict:
@@ -175,17 +172,15 @@ def justify(action_id: int):
     action = db.get_or_404(Action, action_id)
     form = JustifyForm()
     if form.validate_on_submit():
-        try:
-            services.justify(action, form.justification.data, current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code in (403, 409):
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Justification recorded on {action.reference}.", "success")
-            return redirect(_detail_url(action))
+        answer = submit(
+            form,
+            lambda: services.justify(action, form.justification.data, current_user),
+            success_url=_detail_url(action),
+            done=f"Justification recorded on {action.reference}.",
+            error_page=(403, 409),
+        )
+        if not isinstance(answer, int):
+            return answer
     for message in form.justification.errors:
         flash(message, "danger")
     return _render_detail(action, form, 422)

@@ -4,11 +4,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..attachments.services import panel as attachment_panel
 from ..audit.services import events_for
-from ..errors import DomainError, StaleRecord
 from ..extensions import db
 from ..incidents.services import suggest_incidents
 from ..models import CATEGORIES, Complaint, Product
@@ -18,8 +16,9 @@ from ..press import one_voice
 from ..trace.services import lots_named_in
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
-from ..web.forms import apply_domain_errors, warn_stale
+from ..web.forms import warn_stale
 from ..web.pagination import paginate
+from ..web.submit import submit
 from ..web.transitions import Moves, register_moves
 from ..web.zones import local_to_utc, user_zone
 from ..workflow import COMPLAINT
@@ -89,15 +88,14 @@ def create():
     if request.method == "GET":
         form.received_at.data = utcnow().astimezone(user_zone()).replace(tzinfo=None, second=0, microsecond=0)
     if form.validate_on_submit():
-        try:
-            complaint = services.create_complaint(_form_data(form), current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Complaint {complaint.reference} logged.", "success")
-            return redirect(url_for("complaints.detail", complaint_id=complaint.id))
+        answer = submit(
+            form,
+            lambda: services.create_complaint(_form_data(form), current_user),
+            success_url=lambda complaint: url_for("complaints.detail", complaint_id=complaint.id),
+            done=lambda complaint: f"Complaint {complaint.reference} logged.",
+        )
+        if not isinstance(answer, int):
+            return answer
     return _render_form(form, None, 422 if request.method == "POST" else 200)
 
 
@@ -146,28 +144,27 @@ def edit(complaint_id: int):
         abort(403, description="A complaint can only be edited by sales until it is triaged.")
     form = ComplaintForm(obj=complaint if request.method == "GET" else None)
     _choices(form)
-    conflict = None
     if request.method == "GET":
         form.version.data = complaint.version
         form.customer_name.data = complaint.customer.name
         form.received_at.data = complaint.received_at.astimezone(user_zone()).replace(tzinfo=None)
     elif form.validate_on_submit():
-        try:
-            services.update_complaint(complaint, _form_data(form), current_user, form.opened_version())
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            complaint = db.get_or_404(Complaint, complaint_id)
-            conflict = complaint
-            warn_stale(form, complaint, "complaint")
-            return _render_form(form, complaint, 409, conflict)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Complaint {complaint.reference} saved.", "success")
-            return redirect(url_for("complaints.detail", complaint_id=complaint.id))
-    return _render_form(form, complaint, 422 if request.method == "POST" else 200, conflict)
+
+        def stale():
+            conflict = db.get_or_404(Complaint, complaint_id)
+            warn_stale(form, conflict, "complaint")
+            return _render_form(form, conflict, 409, conflict)
+
+        answer = submit(
+            form,
+            lambda: services.update_complaint(complaint, _form_data(form), current_user, form.opened_version()),
+            success_url=url_for("complaints.detail", complaint_id=complaint.id),
+            done=lambda _: f"Complaint {complaint.reference} saved.",
+            on_stale=stale,
+        )
+        if not isinstance(answer, int):
+            return answer
+    return _render_form(form, complaint, 422 if request.method == "POST" else 200)
 
 
 def _prepare_move(form, complaint: Complaint, move) -> dict:

@@ -4,11 +4,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..attachments.services import panel as attachment_panel
 from ..audit.services import latest_events
-from ..errors import DomainError, StaleRecord
 from ..extensions import db
 from ..models import DECISIONS, FISHBONE, MEANINGS, Action, Complaint, Incident
 from ..models.types import utcnow
@@ -18,8 +16,9 @@ from ..reports import build_incident_report
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
-from ..web.forms import apply_domain_errors, warn_stale
+from ..web.forms import warn_stale
 from ..web.pagination import paginate
+from ..web.submit import submit
 from ..web.transitions import Moves, register_moves
 from ..workflow import INCIDENT, consequences
 from . import bp, clusters, queries, scope, services
@@ -93,17 +92,14 @@ def create():
             form.title.data = f"{complaints[0].category_label}: {complaints[0].product.label}"[:200]
             form.description.data = complaints[0].description
     if form.validate_on_submit():
-        try:
-            incident = services.create_incident([c.id for c in complaints], _form_data(form), current_user)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Incident {incident.reference} opened.", "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id))
+        answer = submit(
+            form,
+            lambda: services.create_incident([c.id for c in complaints], _form_data(form), current_user),
+            success_url=lambda incident: url_for("incidents.detail", incident_id=incident.id),
+            done=lambda incident: f"Incident {incident.reference} opened.",
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template("incidents/form.html", form=form, incident=None, complaints=complaints), status
 
@@ -180,22 +176,24 @@ def edit(incident_id: int):
         form.version.data = incident.version
         form.set_whys([w.text for w in incident.whys])
     elif form.validate_on_submit():
-        try:
-            services.update_incident(incident, _form_data(form), form.whys(), current_user, form.opened_version())
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            incident = db.get_or_404(Incident, incident_id)
-            warn_stale(form, incident, "incident")
-            return render_template("incidents/form.html", form=form, incident=incident, conflict=incident), 409
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code in (403, 409):
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Incident {incident.reference} saved.", "success")
-            return redirect(url_for("incidents.detail", incident_id=incident.id))
+
+        def stale():
+            conflict = db.get_or_404(Incident, incident_id)
+            warn_stale(form, conflict, "incident")
+            return render_template("incidents/form.html", form=form, incident=conflict, conflict=conflict), 409
+
+        answer = submit(
+            form,
+            lambda: services.update_incident(
+                incident, _form_data(form), form.whys(), current_user, form.opened_version()
+            ),
+            success_url=url_for("incidents.detail", incident_id=incident.id),
+            done=lambda _: f"Incident {incident.reference} saved.",
+            on_stale=stale,
+            error_page=(403, 409),
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template("incidents/form.html", form=form, incident=incident), status
 
@@ -203,17 +201,15 @@ def edit(incident_id: int):
 def _post_on_detail(incident: Incident, form, form_name: str, action, done: str):
     """Run `action()` for a small form on the incident page: commit and redirect, or show why not."""
     if form.validate_on_submit():
-        try:
-            result = action()
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                raise
-            apply_domain_errors(form, error)
-            return _render_detail(incident.id, error.status_code, **{form_name: form})
-        flash(done.format(result=result), "success")
-        return redirect(url_for("incidents.detail", incident_id=incident.id))
+        answer = submit(
+            form,
+            action,
+            success_url=url_for("incidents.detail", incident_id=incident.id),
+            done=lambda result: done.format(result=result),
+        )
+        if not isinstance(answer, int):
+            return answer
+        return _render_detail(incident.id, answer, **{form_name: form})
     for messages in form.errors.values():
         for message in messages:
             flash(message, "danger")

@@ -1,12 +1,10 @@
 """Press pages: inquiries and statements, thin views over services.py, queries.py and
 release_data.py (the release PDF is built in app/reports/statement.py)."""
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit.services import events_for
-from ..errors import DomainError, StaleRecord
 from ..extensions import db
 from ..models import INQUIRY_CHANNELS, MEANINGS, ONE_VOICE_KINDS, STATEMENT_KINDS, PressInquiry, Recall, Statement
 from ..models import StatementVersion as Version
@@ -16,8 +14,9 @@ from ..reports.statement import build_release
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
-from ..web.forms import apply_domain_errors, warn_stale
+from ..web.forms import warn_stale
 from ..web.pagination import paginate
+from ..web.submit import submit
 from ..web.transitions import Moves, register_moves
 from ..workflow import INQUIRY, STATEMENT
 from . import bp, queries, services
@@ -54,21 +53,6 @@ def _link_choices(form) -> tuple[list, list]:
     return queries.incident_choices(form.incident_id.data), queries.recall_choices(form.recall_id.data)
 
 
-def _save(form, save, done_url, done_message: str):
-    """Run a create/edit service call and commit: a redirect, or None with the errors on the form."""
-    try:
-        record = save()
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            raise
-        apply_domain_errors(form, error)
-        return None
-    flash(done_message.format(record=record), "success")
-    return redirect(done_url(record))
-
-
 # Inquiries
 
 
@@ -102,14 +86,14 @@ def inquiry_new():
         form.assignee_id.data = current_user.id
     form.set_choices(queries.press_users(), *_link_choices(form))
     if form.validate_on_submit():
-        done = _save(
+        answer = submit(
             form,
             lambda: services.create_inquiry(form.to_data(), current_user),
-            lambda q: url_for("press.inquiry", inquiry_id=q.id),
-            "Press inquiry {record.reference} logged.",
+            success_url=lambda q: url_for("press.inquiry", inquiry_id=q.id),
+            done=lambda q: f"Press inquiry {q.reference} logged.",
         )
-        if done:
-            return done
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template("press/inquiry_form.html", form=form, inquiry=None), status
 
@@ -142,22 +126,23 @@ def inquiry_edit(inquiry_id: int):
         form.deadline.data = to_local(inquiry.deadline)
     form.set_choices(queries.press_users(), *_link_choices(form))
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.update_inquiry(inquiry, form.to_data(), current_user, opened_version=form.opened_version())
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            inquiry = db.get_or_404(PressInquiry, inquiry_id)
-            warn_stale(form, inquiry, "inquiry")
-            return render_template("press/inquiry_form.html", form=form, inquiry=inquiry, conflict=inquiry), 409
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Press inquiry {inquiry.reference} saved.", "success")
-            return redirect(url_for("press.inquiry", inquiry_id=inquiry.id))
+
+        def stale():
+            conflict = db.get_or_404(PressInquiry, inquiry_id)
+            warn_stale(form, conflict, "inquiry")
+            return render_template("press/inquiry_form.html", form=form, inquiry=conflict, conflict=conflict), 409
+
+        answer = submit(
+            form,
+            lambda: services.update_inquiry(
+                inquiry, form.to_data(), current_user, opened_version=form.opened_version()
+            ),
+            success_url=url_for("press.inquiry", inquiry_id=inquiry.id),
+            done=lambda _: f"Press inquiry {inquiry.reference} saved.",
+            on_stale=stale,
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template("press/inquiry_form.html", form=form, inquiry=inquiry), status
 
@@ -209,14 +194,16 @@ def statement_new():
         _prefill_links(form)
     form.set_choices(*_link_choices(form))
     if form.validate_on_submit():
-        done = _save(
+        answer = submit(
             form,
             lambda: services.create_statement(form.to_data(), current_user),
-            lambda s: url_for("press.statement", statement_id=s.id),
-            "Statement {record.reference} saved as a draft (version 1). Send it for approval when it is ready.",
+            success_url=lambda st: url_for("press.statement", statement_id=st.id),
+            done=lambda st: (
+                f"Statement {st.reference} saved as a draft (version 1). Send it for approval when it is ready."
+            ),
         )
-        if done:
-            return done
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template("press/statement_form.html", form=form, statement=None), status
 
@@ -252,24 +239,23 @@ def statement_edit(statement_id: int):
     form.set_choices(*_link_choices(form))
     was = (statement.status, statement.current_version)
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.edit_statement(
+
+        def stale():
+            conflict = db.get_or_404(Statement, statement_id)
+            warn_stale(form, conflict, "statement")
+            return render_template("press/statement_form.html", form=form, statement=conflict, conflict=conflict), 409
+
+        answer = submit(
+            form,
+            lambda: services.edit_statement(
                 statement, form.to_data(), current_user, note=form.note.data, opened_version=form.opened_version()
-            )
-            db.session.commit()
-        except (StaleRecord, StaleDataError):
-            db.session.rollback()
-            statement = db.get_or_404(Statement, statement_id)
-            warn_stale(form, statement, "statement")
-            return render_template("press/statement_form.html", form=form, statement=statement, conflict=statement), 409
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(_edit_message(statement, *was), "success")
-            return redirect(url_for("press.statement", statement_id=statement.id))
+            ),
+            success_url=url_for("press.statement", statement_id=statement.id),
+            done=lambda _: _edit_message(statement, *was),
+            on_stale=stale,
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template("press/statement_form.html", form=form, statement=statement), status
 

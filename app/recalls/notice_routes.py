@@ -4,16 +4,16 @@ responses.py and notice_queries.py."""
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
-from ..errors import DomainError, ValidationError
+from ..errors import ValidationError
 from ..extensions import db
 from ..models import EFFECTIVENESS_LEVELS, NOTICE_METHODS, Recall, RecallNotice
 from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
-from ..web.forms import ConfirmForm, apply_domain_errors
+from ..web.forms import ConfirmForm
+from ..web.submit import submit
 from ..web.zones import local_to_utc, user_zone
 from ..workflow import RECALL
 from . import bp, notice_queries, notices, responses
@@ -89,31 +89,35 @@ def _chosen_ids() -> list[int] | None:
     return sorted({n for v in values if (n := whole_number(v))})
 
 
-def _back(recall_id: int):
-    """To the page the button was on, with its filters (rebuilt from known keys only)."""
+def _back_url(recall_id: int) -> str:
+    """The page the button was on, with its filters (rebuilt from known keys only)."""
     if request.args.get("back") == "effectiveness":
-        return redirect(url_for("recalls.effectiveness", recall_id=recall_id))
-    return redirect(url_for("recalls.notices", recall_id=recall_id, **_filter_args()))
+        return url_for("recalls.effectiveness", recall_id=recall_id)
+    return url_for("recalls.notices", recall_id=recall_id, **_filter_args())
 
 
 def _bulk(recall_id: int, action, done):
-    """POST a bulk action: call the service, commit and say how many; a refusal changes nothing."""
+    """POST a bulk action: call the service, commit and say how many; a refusal changes nothing
+    and is flashed on the page the button was on."""
     recall = db.get_or_404(Recall, recall_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            count = action(recall, current_user, _chosen_ids())
-            db.session.commit()
-        except StaleDataError:
-            db.session.rollback()
+    back = _back_url(recall_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+
+        def stale():
             flash("Someone else changed these notices meanwhile; check the list and try again.", "warning")
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                raise
-            flash(error.message, "danger")
-        else:
-            flash(done(count), "success")
-    return _back(recall_id)
+            return redirect(back)
+
+        answer = submit(
+            form,
+            lambda: action(recall, current_user, _chosen_ids()),
+            success_url=back,
+            done=done,
+            on_stale=stale,
+        )
+        if not isinstance(answer, int):
+            return answer
+    return redirect(back)
 
 
 @bp.route("/<int:recall_id>/notices/send", methods=["POST"], endpoint="send_notices")
@@ -139,22 +143,9 @@ def remind(recall_id: int):
 
 
 def _save(form, apply, notice: RecallNotice, done: str):
-    """Run `apply` and commit; a redirect to the notices page, or None to show the form again."""
-    try:
-        apply()
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        flash("Someone else changed this notice meanwhile; check it and try again.", "warning")
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            raise
-        apply_domain_errors(form, error)
-        return None
-    else:
-        flash(done, "success")
-    return redirect(url_for("recalls.notices", recall_id=notice.recall_id))
+    """Run `apply` and commit; a redirect to the notices page, or the status to show the form again."""
+    notices_url = url_for("recalls.notices", recall_id=notice.recall_id)
+    return submit(form, apply, success_url=notices_url, done=done, kind="notice")
 
 
 @bp.route(
@@ -181,7 +172,7 @@ def record_notification(recall_id: int, notice_id: int):
             notice,
             done,
         )
-        if result is not None:
+        if not isinstance(result, int):
             return result
     status = 422 if request.method == "POST" else 200
     return render_template("recalls/notify_form.html", form=form, notice=notice, recall=notice.recall), status
@@ -209,7 +200,7 @@ def enter_response(recall_id: int, notice_id: int):
             notice,
             f"{notice.consignee.name}: response {verb}.",
         )
-        if result is not None:
+        if not isinstance(result, int):
             return result
     status = 422 if request.method == "POST" else 200
     return render_template(

@@ -1,10 +1,9 @@
 """Recall pages: thin views over services.py and queries.py."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user
 
 from ..audit.services import latest_events
-from ..errors import DomainError
 from ..extensions import db
 from ..models import CLASSIFICATIONS, DEPTHS, EFFECTIVENESS_LEVELS, MEANINGS, REMEDIES, Incident, Recall
 from ..models.types import utcnow
@@ -13,8 +12,8 @@ from ..press import one_voice
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
-from ..web.forms import apply_domain_errors
 from ..web.pagination import paginate
+from ..web.submit import submit
 from ..web.transitions import Moves, register_moves
 from ..workflow import RECALL, consequences
 from . import bp, notice_queries, queries, responses, services
@@ -84,17 +83,14 @@ def propose():
         roots, scope = chosen
         data = {name: getattr(form, name).data for name in services.FIELDS}
         data["extends_id"] = form.extends_id.data or None
-        try:
-            recall = services.propose(incident, data, roots, current_user, scope_lot_ids=scope)
-            db.session.commit()
-        except DomainError as error:
-            db.session.rollback()
-            if error.status_code == 403:
-                raise
-            apply_domain_errors(form, error)
-        else:
-            flash(f"Recall {recall.reference} proposed; it needs a second person's signed approval.", "success")
-            return redirect(url_for("recalls.detail", recall_id=recall.id))
+        answer = submit(
+            form,
+            lambda: services.propose(incident, data, roots, current_user, scope_lot_ids=scope),
+            success_url=lambda recall: url_for("recalls.detail", recall_id=recall.id),
+            done=lambda recall: f"Recall {recall.reference} proposed; it needs a second person's signed approval.",
+        )
+        if not isinstance(answer, int):
+            return answer
     status = 422 if request.method == "POST" else 200
     return render_template("recalls/form.html", form=form, incident=incident), status
 

@@ -4,15 +4,14 @@
 from flask import current_app, render_template
 from flask_login import current_user
 
-from ..errors import DomainError
 from ..extensions import db, limiter
 from ..models import RecallNotice
 from ..recalls import tokens
 from ..recalls.letter import heading, letter_lines
 from ..recalls.responses import AlreadyAnswered, record_response
 from ..recalls.services import accepts_responses
-from ..web.forms import apply_domain_errors
 from ..web.response_form import ResponseForm
+from ..web.submit import submit
 from . import bp
 
 
@@ -60,16 +59,18 @@ def respond(token: str):
     if form.is_submitted():
         status = 422
         if form.validate():
-            try:
-                # The consignee answers, not a Lotline user (even if one is signed in here).
-                record_response(notice, form.to_data(), source="link")
-                db.session.commit()
-            except AlreadyAnswered:
-                db.session.rollback()
+
+            def answered_meanwhile():  # another tab, a colleague: show what was recorded
                 return render_template("respond/done.html", **context), 409
-            except DomainError as error:
-                db.session.rollback()
-                apply_domain_errors(form, error)
-            else:
-                return render_template("respond/done.html", thanks=True, **context)
+
+            answer = submit(
+                form,
+                # The consignee answers, not a Lotline user (even if one is signed in here).
+                lambda: record_response(notice, form.to_data(), source="link"),
+                on_success=lambda _: render_template("respond/done.html", thanks=True, **context),
+                on_error=lambda error: answered_meanwhile() if isinstance(error, AlreadyAnswered) else None,
+                on_stale=answered_meanwhile,
+            )
+            if not isinstance(answer, int):
+                return answer
     return render_template("respond/form.html", form=form, signed_in=current_user.is_authenticated, **context), status

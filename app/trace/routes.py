@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from ..audit.services import events_for
-from ..errors import DomainError
 from ..extensions import db
 from ..models import LOT_KINDS, Complaint, Lot, Product
 from ..models.types import utcnow
@@ -15,6 +14,7 @@ from ..press import one_voice
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
 from ..web.pagination import paginate
+from ..web.submit import submit
 from ..workflow import LOT
 from . import bp, engine, services
 from .forms import StatusForm
@@ -145,17 +145,20 @@ def status():
     roots = [n for v in request.form.getlist("root") if (n := whole_number(v))][:MAX_ROOTS]
     chosen = [n for v in request.form.getlist("lot") if (n := whole_number(v))]
     lots = engine.affected_ids(roots) if form.scope.data == "all" and roots else chosen
-    try:
-        result = services.change_status(lots, form.move.data, form.reason.data, current_user)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if error.status_code == 403:
-            raise
-        flash(error.message, "danger")
+
+    def moved(result):
+        flash(result.message(), "success" if result.moved else "warning")
         return redirect(back)
-    flash(result.message(), "success" if result.moved else "warning")
-    return redirect(back)
+
+    answer = submit(
+        form,
+        lambda: services.change_status(lots, form.move.data, form.reason.data, current_user),
+        on_success=moved,
+        kind="lot",
+        stale_url=back,
+    )
+    # A refusal is flashed (as a form error would be) on the page the button was on.
+    return answer if not isinstance(answer, int) else redirect(back)
 
 
 @bp.route("/common-cause")
