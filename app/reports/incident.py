@@ -4,13 +4,26 @@ import io
 from datetime import date, datetime, timedelta
 from functools import partial
 
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from ..charts.weekly import WeeklyData, weekly_chart
 from .data import IncidentReportData
-from .styles import BODY, CHUNK_ROWS, GRID, H1, H2, H3, MARGIN, SMALL, NumberedCanvas, cell, clean, para, text
+from .styles import (
+    BODY,
+    CHUNK_ROWS,
+    GRID,
+    H1,
+    H2,
+    H3,
+    SMALL,
+    NumberedCanvas,
+    a4_document,
+    cell,
+    clean,
+    para,
+    text,
+)
 
 
 def utc(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M UTC") -> str:
@@ -186,16 +199,7 @@ def _records(data: IncidentReportData) -> list:
 def build_incident_report(data: IncidentReportData) -> bytes:
     """The incident report as PDF bytes; every page carries reference, time and page x of y."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 5 * mm,
-        title=f"{data.reference} incident report",
-        author="Lotline",
-    )
+    doc = a4_document(buffer, f"{data.reference} incident report", "Lotline")
     story = [
         Paragraph(f"Incident report {text(data.reference)}", H1),
         *_facts(data),

@@ -8,11 +8,10 @@ from datetime import date
 from decimal import Decimal
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from .styles import BODY, GRID, H1, H2, MARGIN, NumberedCanvas, cell, text
+from .styles import BODY, GRID, H1, H2, NumberedCanvas, a4_document, cell, text
 
 
 @dataclass
@@ -67,16 +66,7 @@ def build_recall_letter(data: LetterData) -> bytes:
     """The letter as PDF bytes; every page carries the heading, reference, consignee and page x of y."""
     products = sorted({line.product for line in data.lines})
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 5 * mm,
-        title=f"{data.heading} {data.reference}",
-        author=data.company,
-    )
+    document = a4_document(buffer, f"{data.heading} {data.reference}", data.company)
     address = "<br/>".join(text(part) for part in (data.consignee, data.address) if part)
     story = [
         _banner(data, document.width),

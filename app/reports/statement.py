@@ -11,9 +11,9 @@ from functools import partial
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, Spacer
 
-from .styles import BODY, H1, MARGIN, SMALL, NumberedCanvas, text
+from .styles import BODY, H1, MARGIN, SMALL, NumberedCanvas, a4_document, text
 
 DRAFT_MARK = "DRAFT — NOT APPROVED"
 WITHDRAWN_MARK = "WITHDRAWN"
@@ -71,16 +71,7 @@ def _watermark(marks: list[str], canvas, doc) -> None:
 def build_release(data: ReleaseData) -> bytes:
     """The press release as PDF bytes."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN + 5 * mm,
-        rightMargin=MARGIN + 5 * mm,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 5 * mm,
-        title=f"{data.reference} version {data.version}",
-        author=data.company,
-    )
+    doc = a4_document(buffer, f"{data.reference} version {data.version}", data.company, MARGIN + 5 * mm)
     story = [Paragraph(text(data.company), HEADER), Paragraph(text(data.kind.upper()), KIND)]
     story += [Paragraph(text(mark), BANNER) for mark in data.marks]
     story += [

@@ -5,10 +5,11 @@ import re
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, TableStyle
 
 # One Table of thousands of rows costs quadratically more to split across pages than the
 # same rows as tables of 500 (STACK.md: 11.6 s against 1.7 s for 20,000 rows).
@@ -80,3 +81,17 @@ class NumberedCanvas(canvas.Canvas):
             self.drawString(MARGIN, 8 * mm, f"{self._footer} · page {number} of {total}")
             super().showPage()
         super().save()
+
+
+def a4_document(buffer, title: str, author: str, side_margin: float = MARGIN) -> SimpleDocTemplate:
+    """An A4 page with the house margins (room for the footer at the bottom)."""
+    return SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=side_margin,
+        rightMargin=side_margin,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN + 5 * mm,
+        title=title,
+        author=author,
+    )

@@ -10,12 +10,11 @@ from functools import partial
 from zoneinfo import ZoneInfo
 
 from reportlab import rl_config
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import Paragraph, Table, TableStyle
 
-from ..styles import BODY, CHUNK_ROWS, GRID, H2, MARGIN, NumberedCanvas, cell, para
+from ..styles import BODY, CHUNK_ROWS, GRID, H2, NumberedCanvas, a4_document, cell, para
 from .data import RecallReportData
 from .longtable import FONT, PAD_X, SIZE, LongTable, text_width
 
@@ -160,16 +159,7 @@ def signatures(data: RecallReportData, clock: Clock) -> list:
 def render(story: list, data: RecallReportData, title: str) -> bytes:
     """The story as PDF bytes; every page carries reference, time generated and page x of y."""
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN + 5 * mm,
-        title=f"{data.facts.reference} {title}",
-        author="Lotline",
-    )
+    doc = a4_document(buffer, f"{data.facts.reference} {title}", "Lotline")
     # Every part of the footer is the app's own text (reference, zone name): nothing to clean.
     footer = f"Lotline · {data.facts.reference} {title} · generated {Clock(data.zone).full(data.generated_at)}"
     # ReportLab wraps each compressed page in ASCII85 by default (for 7-bit transports; an
