@@ -109,6 +109,11 @@ def permissions_for(roles) -> frozenset[Permission]:
     return frozenset(granted)
 
 
+def roles_with(permission: Permission) -> list[str]:
+    """The roles that grant `permission` (for messages: "Only production may …")."""
+    return sorted(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
+
+
 def permission_required(permission: Permission):
     """Refuse the view unless the user holds `permission`: login page if anonymous, 403 if not."""
 

@@ -19,11 +19,15 @@ from ..audit import services as audit
 from ..errors import NotAllowed, ValidationError
 from ..extensions import db
 from ..models import Attachment, Complaint, Incident
-from ..permissions import Permission
+from ..permissions import Permission, roles_with
 
 MODELS = {"complaint": Complaint, "incident": Incident}
 VIEW_PERMISSION = {"complaint": Permission.COMPLAINT_VIEW, "incident": Permission.INCIDENT_VIEW}
-UPLOAD_ROLES = {"complaint": ("sales", "production"), "incident": ("production",)}
+# Who attaches: those who write the record (sales the complaint, production its triage and the incident).
+UPLOAD_PERMISSIONS = {
+    "complaint": (Permission.COMPLAINT_EDIT, Permission.COMPLAINT_TRIAGE),
+    "incident": (Permission.INCIDENT_EDIT,),
+}
 TYPE_REFUSED = "Only photos (JPEG, PNG, GIF, WebP) and PDF files can be attached."
 NAME_MAX = 200
 _CHUNK = 64 * 1024
@@ -67,12 +71,12 @@ def can_view(record_type: str, user) -> bool:
 
 
 def can_upload(record_type: str, user) -> bool:
-    return can_view(record_type, user) and any(user.has_role(role) for role in UPLOAD_ROLES[record_type])
+    return can_view(record_type, user) and any(user.can(p) for p in UPLOAD_PERMISSIONS[record_type])
 
 
 def check_upload(record_type: str, user) -> None:
     if not can_upload(record_type, user):
-        who = " or ".join(UPLOAD_ROLES[record_type])
+        who = " or ".join(sorted({role for p in UPLOAD_PERMISSIONS[record_type] for role in roles_with(p)}))
         raise NotAllowed(f"Only {who} can attach files to a {record_type}.")
 
 

@@ -8,6 +8,7 @@ import sqlalchemy.orm as so
 
 from ..extensions import db
 from ..models import INQUIRY_CHANNELS, STATEMENT_KINDS, Incident, PressInquiry, Recall, Statement, User, UserRole
+from ..permissions import Permission, roles_with
 from ..web.filters import MAX_ID, FilterParser, like_pattern
 from ..workflow import INQUIRY, STATEMENT
 from . import one_voice
@@ -16,7 +17,6 @@ from .services import versions
 # Inquiries still waiting for our answer: their deadline matters.
 OPEN_INQUIRY_STATES = ("received", "drafting")
 CHOICES_LIMIT = 500  # incidents / recalls offered in a form's list (newest first)
-PRESS_ROLES = ("marketing", "admin")
 
 
 def _order(sorts: dict, sort: str, default: str, tiebreak) -> tuple[str, list]:
@@ -231,7 +231,7 @@ def statement_csv_rows(stmt: sa.Select):
 
 def press_users() -> list[User]:
     """Active marketing users and admins: who may be assigned an inquiry."""
-    press_role = sa.select(UserRole.user_id).where(UserRole.role.in_(PRESS_ROLES))
+    press_role = sa.select(UserRole.user_id).where(UserRole.role.in_(roles_with(Permission.PRESS_MANAGE)))
     return list(
         db.session.scalars(sa.select(User).where(User.active.is_(True), User.id.in_(press_role)).order_by(User.name))
     )

@@ -9,12 +9,7 @@ record's state.
 from dataclasses import dataclass, field
 
 from ..errors import InvalidTransition, NotAllowed
-from ..permissions import ROLE_PERMISSIONS, Permission
-
-
-def roles_with(permission: Permission) -> list[str]:
-    """The roles that grant `permission` (for messages: "Only production may …")."""
-    return sorted(role for role, granted in ROLE_PERMISSIONS.items() if permission in granted)
+from ..permissions import Permission, roles_with
 
 
 @dataclass(frozen=True)
