@@ -202,7 +202,7 @@ def test_admin_edits_name_email_and_password(app, login_as, make_user):
     assert authenticate("renamed", PASSWORD) is None
     assert authenticate("renamed", NEW_PASSWORD).id == user.id
     actions = [e.action for e in user_events(user.id)[events:]]
-    assert actions == ["updated", "password reset"]
+    assert actions == ["updated", "password reset", "sessions ended"]  # a reset ends the old sessions
 
 
 def test_edit_cannot_change_username(login_as, make_user):
@@ -258,7 +258,7 @@ def test_deactivated_user_cannot_sign_in_and_session_is_refused(app, login_as):
     assert b"User leaver deactivated." in admin.get("/admin/users").data
     assert fetch("leaver").active is False
     new_events = user_events(victim.user.id)[events:]
-    assert [e.action for e in new_events] == ["updated"]
+    assert [e.action for e in new_events] == ["updated", "sessions ended"]  # deactivation ends its sessions
     assert "active" in new_events[0].changes
 
     # The session the user already had no longer counts as signed in.
@@ -285,7 +285,7 @@ def test_reactivated_user_can_sign_in_again(app, login_as, make_user):
     assert fetch("returner").active is True
     assert b"User returner activated." in admin.get("/admin/users").data
     assert sign_in(app.test_client(), "returner").status_code == 302
-    assert [e.action for e in user_events(user.id)] == ["created", "updated", "updated"]
+    assert [e.action for e in user_events(user.id)] == ["created", "updated", "sessions ended", "updated"]
 
 
 def test_deactivating_via_edit_form(login_as, make_user):

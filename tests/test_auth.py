@@ -187,7 +187,7 @@ def test_signing_in_starts_a_new_session(client, make_user):
     with client:
         assert sign_in(client, user.username).status_code == 302
         assert "planted" not in session and session.get("csrf_token") != "known-token"
-        assert session["_user_id"] == str(user.id)
+        assert session["_user_id"] == f"{user.id}:{user.session_version}"  # id and session version
 
 
 def test_postgres_url_uses_psycopg3():

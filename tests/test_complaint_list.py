@@ -167,3 +167,12 @@ def test_a_long_list_counts_only_ten_pages_past_the_current_one(make_app, monkey
     assert "12 results" in pages[5] and "counted" not in pages[5]  # the end is in reach: exact
     assert "-0002<" in pages[6] and "-0001<" in pages[6] and "-0003<" not in pages[6]
     assert "3 results" in injuries and "+" not in injuries.split("results")[0][-5:]
+
+
+@pytest.mark.parametrize("url", ["/complaints/?date_to=9999-12-31", "/complaints/export.csv?date_to=9999-12-31"])
+def test_a_date_far_out_of_range_is_refused_with_a_message_not_a_500(app, login_as, url):
+    client = login_as("sales")
+    response = client.get(url)
+    assert response.status_code == 200
+    if "csv" not in url:
+        assert "out of range" in response.get_data(as_text=True)

@@ -40,6 +40,7 @@ MATRIX = {
     "admin.user_create": ("GET", "/admin/users/new", only("admin")),
     "admin.user_edit": ("GET", "/admin/users/{user}", only("admin")),
     "admin.user_toggle_active": ("POST", "/admin/users/{user}/active", only("admin", 302)),
+    "admin.user_end_sessions": ("POST", "/admin/users/{user}/sessions/end", only("admin", 302)),
     "admin.audit": ("GET", "/admin/audit", only("admin")),
     "admin.products": ("GET", "/admin/products", EVERYONE),
     "admin.product_create": ("GET", "/admin/products/new", only("admin")),

@@ -117,6 +117,18 @@ def user_toggle_active(user_id: int):
     return redirect(url_for("admin.users"))
 
 
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@permission_required(Permission.USERS_MANAGE)
+def user_end_sessions(user_id: int):
+    """Sign the user out everywhere: every session and remember-me cookie they hold ends."""
+    user = db.get_or_404(User, user_id)
+    if ConfirmForm().validate_on_submit():
+        accounts.end_sessions(user, current_user, "signed out everywhere by an admin")
+        db.session.commit()
+        flash(f"{user.username} is signed out everywhere.", "success")
+    return redirect(url_for("admin.users"))
+
+
 @bp.route("/audit")
 @permission_required(Permission.AUDIT_VIEW)
 def audit():

@@ -3,7 +3,7 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..web.forms import ConfirmForm
 from ..web.submit import submit
 from . import bp, services
@@ -38,6 +38,9 @@ def login():
 @login_required
 def logout():
     if ConfirmForm().validate_on_submit():
+        # Every session of this user ends, here and in any browser a cookie was copied to.
+        services.end_sessions(current_user, current_user, "signed out")
+        db.session.commit()
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -56,7 +59,13 @@ def account():
                 services.change_password(current_user, form.current_password.data or "", form.new_password.data)
             services.update_user(current_user, actor=current_user, timezone=form.timezone.data or None)
 
-        answer = submit(form, save, success_url=url_for("auth.account"), done="Your account is saved.")
+        def stay_signed_in(_):
+            # A new password ended every session of this user; this browser stays signed in.
+            login_user(current_user._get_current_object())
+            flash("Your account is saved.", "success")
+            return redirect(url_for("auth.account"))
+
+        answer = submit(form, save, on_success=stay_signed_in)
         if not isinstance(answer, int):
             return answer
         return render_template("auth/account.html", form=form), 422

@@ -1,9 +1,12 @@
 """Accounts: sign-in checks, creating and changing users (all audited)."""
 
+from functools import cache
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit import services as audit
 from ..errors import NotAllowed, ValidationError
@@ -15,12 +18,30 @@ from . import passwords
 USER_FIELDS = ("name", "email", "active", "timezone")
 
 
+@cache
+def _decoy_hash(method: str) -> str:
+    """A hash of nothing anyone types, checked for unknown usernames."""
+    return generate_password_hash("decoy: no account has this password", method=method)
+
+
 def authenticate(username: str, password: str) -> User | None:
-    """The active user with these credentials, or None (callers show one generic message)."""
+    """The active user with these credentials, or None (callers show one generic message).
+
+    An unknown username costs one password check too, so the time of the answer does not
+    tell whether an account exists (~200 ms against ~5 ms before)."""
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_decoy_hash(current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")), password)
+        return None
+    if not user.active or not user.check_password(password):
         return None
     return user
+
+
+def end_sessions(user: User, actor, why: str) -> None:
+    """End every session and remember-me cookie of `user`, in every browser and process."""
+    user.session_version += 1
+    audit.record("sessions ended", "user", user.id, label=user.username, changes={"why": [None, why]}, actor=actor)
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -97,6 +118,8 @@ def update_user(user: User, *, actor, roles=None, **fields) -> User:
         so.attributes.flag_modified(user, "name")
     if changes:
         audit.record("updated", "user", user.id, label=user.username, changes=changes, actor=actor)
+    if before["active"] and not user.active:
+        end_sessions(user, actor, "account deactivated")
     return user
 
 
@@ -108,9 +131,11 @@ def change_password(user: User, current: str, new: str) -> None:
     check_password_rules(new, user.username, "new_password")
     user.set_password(new)
     audit.record("password changed", "user", user.id, label=user.username, actor=user)
+    end_sessions(user, user, "new password")
 
 
 def set_password_by_admin(user: User, new: str, actor) -> None:
     check_password_rules(new, user.username)
     user.set_password(new)
     audit.record("password reset", "user", user.id, label=user.username, actor=actor)
+    end_sessions(user, actor, "password reset by an admin")

@@ -30,6 +30,9 @@ class User(UserMixin, db.Model):
     timezone: so.Mapped[str | None] = so.mapped_column(sa.String(64), nullable=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
+    # Sessions and remember-me cookies carry this number; raising it ends them all (sign-out,
+    # new password, deactivation, "sign out everywhere"), whichever process or browser holds them.
+    session_version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1, server_default="1")
 
     # Loaded when read (the signed-in user's, once per request): lists that show only
     # names would otherwise pay a query for every user's roles (tests/test_query_counts.py).
@@ -61,6 +64,10 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie store: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return bool(self.active)
@@ -86,7 +93,12 @@ login_manager.anonymous_user = AnonymousUser
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+    """The user a session or remember-me cookie names, while its session version is still the
+    user's and the account is active; anything else is signed out."""
+    user_part, _, version_part = (user_id or "").partition(":")
+    if not (user_part.isdigit() and version_part.isdigit()):
+        return None  # also sessions from before session versions: they sign in again
+    user = db.session.get(User, int(user_part))
+    if user is None or not user.active or user.session_version != int(version_part):
         return None
+    return user

@@ -21,6 +21,11 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+# Dates a filter accepts: anything outside is a typing slip (and 9999-12-31 + 1 day overflows).
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2999, 12, 31)
+
+
 class FilterParser:
     """Reads query arguments, collecting a message for each one that makes no sense."""
 
@@ -52,10 +57,17 @@ class FilterParser:
         if not value:
             return None
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             self.errors.append(f"{label} '{value[:40]}' is not a date (use YYYY-MM-DD); ignored.")
             return None
+        if not FIRST_DATE <= parsed <= LAST_DATE:
+            # 9999-12-31 and the like: a day after it is past what Python's dates hold.
+            self.errors.append(
+                f"{label} {parsed.isoformat()} is out of range ({FIRST_DATE.year}–{LAST_DATE.year}); ignored."
+            )
+            return None
+        return parsed
 
     def page(self) -> int:
         value = (self.args.get("page") or "1").strip()

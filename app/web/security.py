@@ -1,6 +1,9 @@
 """Security headers on every response."""
 
-from flask import Flask
+from flask import Flask, request
+
+# Files that are the same for everyone (CSS, JS, fonts) may be cached; nothing else may.
+CACHEABLE_ENDPOINTS = {"static", "bootstrap.static"}
 
 
 def register_security_headers(app: Flask) -> None:
@@ -14,4 +17,8 @@ def register_security_headers(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            # Pages, CSV exports, PDF reports and attachments hold records of the company or of a
+            # consignee: a shared or back-button cache must not keep them after sign-out.
+            response.headers["Cache-Control"] = "no-store"
         return response
