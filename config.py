@@ -75,6 +75,10 @@ class Config:
     PROXY_HOPS = int(os.environ.get("LOTLINE_PROXY_HOPS", "0"))  # reverse proxies in front (README: Production)
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # E-signatures: this many wrong passwords within the window lock the user's signing for the
+    # rest of the window (every attempt is audited; admins are alerted when it locks).
+    SIGNATURE_MAX_FAILURES = int(os.environ.get("SIGNATURE_MAX_FAILURES", "5"))
+    SIGNATURE_LOCK_MINUTES = int(os.environ.get("SIGNATURE_LOCK_MINUTES", "15"))
     # The public recall response page, per address: a consignee needs a handful of requests.
     RESPONSE_RATE_LIMIT = os.environ.get("RESPONSE_RATE_LIMIT", "30 per minute")
 

@@ -546,7 +546,9 @@ SPECS = [
         anonymous=True,
         success_flash=False,
     ),
-    Spec("auth.logout", lambda w, s, m: "/auth/logout", {}),
+    # Signing out ends every session of the user (a new session version, audited) and says so
+    # with an "info" flash: its redirect is a success without a "success" flash.
+    Spec("auth.logout", lambda w, s, m: "/auth/logout", {}, success_flash=False),
     Spec(
         "auth.account",
         lambda w, s, m: "/auth/account",

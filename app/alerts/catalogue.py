@@ -126,6 +126,22 @@ def incident_escalated(i, **_) -> Described:
     return described
 
 
+def signature_locked(user, **_) -> Described:
+    return Described(
+        title=f"E-signing locked for {user.name} ({user.username})",
+        endpoint="admin.users",
+        url_values={},
+        record_type="user",
+        record_id=user.id,
+        high_priority=True,
+        facts=[
+            ("User", f"{user.name} ({user.username})"),
+            ("Why", "Too many wrong passwords when signing; someone may be guessing it."),
+            ("Do", "Check with the user; if it was not them, reset the password (it ends every session)."),
+        ],
+    )
+
+
 def lots_held(lot_ids, reason: str | None = None, **_) -> Described:
     from ..models import Lot, Product
 
@@ -305,6 +321,13 @@ EVENTS: dict[str, EventSpec] = {
             has_severity=True,
         ),
         EventSpec("lot.held", "Lots put on hold", "Production put one or more lots on hold.", lots_held),
+        EventSpec(
+            "signature.locked",
+            "E-signing locked",
+            "A user typed too many wrong passwords when signing (SIGNATURE_MAX_FAILURES within "
+            "SIGNATURE_LOCK_MINUTES); their signing is locked for the rest of that time.",
+            signature_locked,
+        ),
         EventSpec(
             "action.assigned",
             "Action assigned",

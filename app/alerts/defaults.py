@@ -14,6 +14,7 @@ DEFAULT_RULES = (
     ("Incidents opened to production and marketing", "incident.opened", "production,marketing", True, None),
     ("Escalated incidents to everyone who decides", "incident.escalated", "production,marketing,admin", True, None),
     ("Lots on hold to sales and production", "lot.held", "sales,production", False, None),
+    ("Locked e-signing to admins", "signature.locked", "admin", False, None),
     ("Recall proposals to the approvers", "recall.proposed", "marketing,admin", True, None),
     ("Approved recalls to everyone", "recall.approved", "sales,production,marketing,admin", True, None),
     ("Consignee responses to marketing", "recall.response_received", "marketing", False, None),

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import DomainError, StaleRecord
 from ..extensions import db
-from ..signatures.services import SignatureRefused, record_refusal
+from ..signatures.services import SignatureLocked, SignatureRefused, record_refusal
 from .forms import apply_domain_errors
 
 
@@ -60,7 +60,7 @@ def submit(
         if signing is not None:
             from flask_login import current_user
 
-            record_refusal(*signing, current_user)
+            record_refusal(*signing, current_user, locked=isinstance(error, SignatureLocked))
             db.session.commit()
         apply_domain_errors(form, error)
         return error.status_code
