@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from app.extensions import db
+from app.models import User
 
 from . import page_list
 from .trace import percentile
@@ -29,8 +30,12 @@ def signed_in_client(app: Flask, user_id: int | None):
     """A test client with the user's session (None: nobody signed in)."""
     client = app.test_client()
     if user_id is not None:
+        with app.app_context():
+            # What a sign-in stores: the id and the user's session version (User.get_id()).
+            user_key = db.session.get(User, user_id).get_id()
+            db.session.remove()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = user_key
             session["_fresh"] = True
     return client
 
