@@ -3,8 +3,10 @@
 Pick a class with LOTLINE_CONFIG=development|testing|production (default development).
 """
 
+import math
 import os
 import tempfile
+from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
@@ -86,6 +88,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_DURATION = timedelta(days=14)  # "keep me signed in" lasts two weeks at most
+    DEMO_DATA_ALLOWED = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a form left open over a long phone call must still submit
 
@@ -127,14 +130,25 @@ class TestConfig(Config):
     UPLOAD_DIR = Path(tempfile.gettempdir()) / "lotline-test-uploads"
 
 
+def estimated_bits(key: str) -> float:
+    """A rough entropy of a key: its length times the Shannon entropy of its characters.
+    A generated key of 32 bytes in hex has about 250 bits; 40 times one letter has 0."""
+    if not key:
+        return 0.0
+    counts = Counter(key)
+    per_char = -sum(n / len(key) * math.log2(n / len(key)) for n in counts.values())
+    return per_char * len(key)
+
+
 class ProdConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    DEMO_DATA_ALLOWED = False  # demo accounts have the password "demo"
 
     @classmethod
     def validate(cls) -> None:
         key = os.environ.get("SECRET_KEY", "")
-        if not key or key == DEV_SECRET_KEY or len(key) < 32:
+        if not key or key == DEV_SECRET_KEY or len(key) < 32 or estimated_bits(key) < 128:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters "
                 "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."

@@ -5,7 +5,7 @@ import sys
 import click
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from .errors import DomainError
@@ -67,6 +67,12 @@ def load_demo(if_empty, scale):
     from .demo import load
     from .models import User
 
+    if not current_app.config.get("DEMO_DATA_ALLOWED", True):
+        # Refused even with --if-empty: demo accounts sign in with the password "demo".
+        raise click.ClickException(
+            "Demo data is refused in production (LOTLINE_CONFIG=production): its accounts have the "
+            "password 'demo'. Create real users with `flask users create`."
+        )
     if db.session.scalar(sa.select(sa.func.count(User.id))):
         if if_empty:
             click.echo("Database already has data; demo data not loaded.")

@@ -1,5 +1,7 @@
 """Signing in and out, session safety, configuration safety."""
 
+import secrets
+
 import pytest
 
 from app import create_app
@@ -110,10 +112,16 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "short")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProdConfig)
+    monkeypatch.setenv("SECRET_KEY", "a" * 40)  # long enough, but one letter: no entropy
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProdConfig)
+    monkeypatch.setenv("SECRET_KEY", "abab" * 10)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProdConfig)
 
 
 def test_production_config_sets_secure_cookies(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
     app = create_app(ProdConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

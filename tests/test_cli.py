@@ -148,6 +148,14 @@ def test_users_create_refuses_duplicate_username(runner, username):
 # --- demo load ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("args", [["demo", "load"], ["demo", "load", "--if-empty"]])
+def test_demo_load_is_refused_in_production(app, runner, args):
+    app.config["DEMO_DATA_ALLOWED"] = False  # as ProdConfig sets it
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0 and "refused in production" in result.output
+    assert count(User) == 0
+
+
 def test_demo_load_creates_the_demo_users(runner):
     result = runner.invoke(args=["demo", "load"])
 
