@@ -47,10 +47,9 @@ def client(login_as):
 
 @pytest.fixture
 def recall(app):
-    from app.recalls import services as recalls
-
     lot = factories.make_lot(code="RC-LOT-1")
-    data = dict(
+    recall = factories.make_recall(
+        roots=[lot],
         title="Glass in jars",
         reason="Splinters of glass found by a consumer.",
         hazard="Cuts to mouth and throat.",
@@ -58,13 +57,8 @@ def recall(app):
         depth="consumer",
         public_warning=True,
         effectiveness_level="A",
-        effectiveness_percent=None,
-        remedy="refund",
         instructions="Stop selling and return the stock.",
-        estimated_completion=None,
     )
-    recall = recalls.propose(factories.make_incident(), data, [lot.id], factories.make_user(("marketing",)))
-    db.session.commit()
     return recall
 
 

@@ -16,7 +16,7 @@ from ..reports import build_incident_report
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
-from ..web.forms import warn_stale
+from ..web.forms import conflict_page
 from ..web.pagination import paginate
 from ..web.submit import submit
 from ..web.transitions import Moves, register_moves
@@ -178,9 +178,13 @@ def edit(incident_id: int):
     elif form.validate_on_submit():
 
         def stale():
-            conflict = db.get_or_404(Incident, incident_id)
-            warn_stale(form, conflict, "incident")
-            return render_template("incidents/form.html", form=form, incident=conflict, conflict=conflict), 409
+            return conflict_page(
+                form,
+                Incident,
+                incident_id,
+                "incident",
+                lambda saved: render_template("incidents/form.html", form=form, incident=saved, conflict=saved),
+            )
 
         answer = submit(
             form,

@@ -14,7 +14,7 @@ from ..reports.statement import build_release
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser
-from ..web.forms import warn_stale
+from ..web.forms import conflict_page
 from ..web.pagination import paginate
 from ..web.submit import submit
 from ..web.transitions import Moves, register_moves
@@ -128,9 +128,13 @@ def inquiry_edit(inquiry_id: int):
     if request.method == "POST" and form.validate_on_submit():
 
         def stale():
-            conflict = db.get_or_404(PressInquiry, inquiry_id)
-            warn_stale(form, conflict, "inquiry")
-            return render_template("press/inquiry_form.html", form=form, inquiry=conflict, conflict=conflict), 409
+            return conflict_page(
+                form,
+                PressInquiry,
+                inquiry_id,
+                "inquiry",
+                lambda saved: render_template("press/inquiry_form.html", form=form, inquiry=saved, conflict=saved),
+            )
 
         answer = submit(
             form,
@@ -241,9 +245,13 @@ def statement_edit(statement_id: int):
     if request.method == "POST" and form.validate_on_submit():
 
         def stale():
-            conflict = db.get_or_404(Statement, statement_id)
-            warn_stale(form, conflict, "statement")
-            return render_template("press/statement_form.html", form=form, statement=conflict, conflict=conflict), 409
+            return conflict_page(
+                form,
+                Statement,
+                statement_id,
+                "statement",
+                lambda saved: render_template("press/statement_form.html", form=form, statement=saved, conflict=saved),
+            )
 
         answer = submit(
             form,

@@ -5,6 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired
 
+from ..extensions import db
+
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
@@ -86,3 +88,11 @@ def warn_stale(form: VersionedForm, saved, kind: str) -> None:
         "kept below; the saved values are shown beside them. Save again to keep yours.",
         "warning",
     )
+
+
+def conflict_page(form: VersionedForm, model, record_id: int, kind: str, render):
+    """The `on_stale` answer of an edit form: the saved record beside the user's values (409).
+    `render(saved)` renders the form page with it."""
+    saved = db.get_or_404(model, record_id)
+    warn_stale(form, saved, kind)
+    return render(saved), 409
