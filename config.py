@@ -13,6 +13,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("LOTLINE_INSTANCE_DIR", BASE_DIR / "instance"))
 DEV_SECRET_KEY = "dev-only-insecure-key-change-me"  # noqa: S105 - refused by ProdConfig
+DEV_AUDIT_KEY = "dev-only-audit-key-change-me"  # refused by ProdConfig
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -32,6 +33,16 @@ def normalise_database_url(url: str) -> str:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    # The audit trail's seal (HMAC-SHA256 of every event): kept outside the database, so
+    # someone who can write the database but not read this key cannot rewrite the trail.
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", DEV_AUDIT_KEY)
+    # Checkpoints of the chain (its length and head), appended to a file outside the database
+    # by the alert worker every AUDIT_CHECKPOINT_MINUTES and by `flask audit checkpoint`; also
+    # emailed to AUDIT_CHECKPOINT_EMAIL (if set) at most every AUDIT_CHECKPOINT_EMAIL_HOURS.
+    AUDIT_CHECKPOINT_FILE = Path(os.environ.get("AUDIT_CHECKPOINT_FILE", INSTANCE_DIR / "audit-checkpoints.jsonl"))
+    AUDIT_CHECKPOINT_MINUTES = float(os.environ.get("AUDIT_CHECKPOINT_MINUTES", "5"))
+    AUDIT_CHECKPOINT_EMAIL = os.environ.get("AUDIT_CHECKPOINT_EMAIL", "")
+    AUDIT_CHECKPOINT_EMAIL_HOURS = float(os.environ.get("AUDIT_CHECKPOINT_EMAIL_HOURS", "24"))
     SQLALCHEMY_DATABASE_URI = normalise_database_url(
         os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lotline.db'}")
     )
@@ -114,6 +125,9 @@ class DevConfig(Config):
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"  # noqa: S105 - tests only
+    AUDIT_KEY = "test-audit-key"
+    # The test fixtures point each test at its own file.
+    AUDIT_CHECKPOINT_FILE = Path(tempfile.gettempdir()) / "lotline-test-audit-checkpoints.jsonl"
     SQLALCHEMY_DATABASE_URI = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
@@ -140,6 +154,10 @@ def estimated_bits(key: str) -> float:
     return per_char * len(key)
 
 
+def strong_key(key: str) -> bool:
+    return len(key) >= 32 and estimated_bits(key) >= 128
+
+
 class ProdConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
@@ -147,12 +165,21 @@ class ProdConfig(Config):
 
     @classmethod
     def validate(cls) -> None:
-        key = os.environ.get("SECRET_KEY", "")
-        if not key or key == DEV_SECRET_KEY or len(key) < 32 or estimated_bits(key) < 128:
-            raise RuntimeError(
-                "SECRET_KEY must be set to a random value of at least 32 characters "
-                "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
-            )
+        secret_key = os.environ.get("SECRET_KEY", "")
+        audit_key = os.environ.get("AUDIT_KEY", "")
+        for name, key, dev_default in (
+            ("SECRET_KEY", secret_key, DEV_SECRET_KEY),
+            ("AUDIT_KEY", audit_key, DEV_AUDIT_KEY),
+        ):
+            if not strong_key(key) or key == dev_default:
+                raise RuntimeError(
+                    f"{name} must be set to a random value of at least 32 characters in production "
+                    "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+                )
+        if audit_key == secret_key:
+            # The session key reaches every app process and log of a crash; the audit key
+            # should be kept apart from it (README: Security).
+            raise RuntimeError("AUDIT_KEY must differ from SECRET_KEY.")
 
 
 CONFIGS = {"development": DevConfig, "testing": TestConfig, "production": ProdConfig}

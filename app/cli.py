@@ -85,17 +85,50 @@ def load_demo(if_empty, scale):
 
 @audit_cli.command("verify")
 def verify():
-    """Check the audit hash chain; exit 1 naming the first broken event."""
-    from .audit.services import verify_chain
+    """Check every seal and link of the audit chain against AUDIT_KEY and the checkpoints;
+    exit 1 naming what is wrong (README: Security)."""
+    from .audit.verify import verify_chain
 
     result = verify_chain()
+    for note in result.notes:
+        click.echo(f"Note: {note}")
     if result.ok:
-        click.echo(f"OK: {result.checked} audit events verified.")
+        newest = result.newest_checkpoint
+        agreed = (
+            f" {result.checkpoints} checkpoint(s) agree, the newest of "
+            f"{newest.at:%Y-%m-%d %H:%M} UTC ({newest.source})."
+            if newest
+            else ""
+        )
+        head = f" Head: event #{result.last_id}, {result.head}." if result.head else ""
+        click.echo(f"OK: {result.checked} audit events verified. Key id {result.key_id}.{head}{agreed}")
         return
-    click.echo(
-        f"BROKEN at audit event #{result.broken_id}: {result.reason}. {result.checked} events before it are intact."
-    )
+    if result.broken_id:
+        click.echo(
+            f"BROKEN at audit event #{result.broken_id}: {result.reason}. {result.intact} events before it are intact."
+        )
+    else:
+        click.echo(f"BROKEN: {result.reason}.")
+    for problem in result.problems[1:]:
+        click.echo(f"- also: {problem}")
     sys.exit(1)
+
+
+@audit_cli.command("checkpoint")
+def checkpoint():
+    """Append a checkpoint of the chain (length and head) to AUDIT_CHECKPOINT_FILE."""
+    from .audit.checkpoints import email_checkpoint, write_checkpoint
+
+    point = write_checkpoint("command")
+    if point is None:
+        click.echo("The audit chain is empty: nothing to checkpoint.")
+        return
+    if email_checkpoint(point):
+        db.session.commit()
+    click.echo(
+        f"Checkpoint written to {current_app.config['AUDIT_CHECKPOINT_FILE']}: "
+        f"{point.count} events, newest #{point.last_id}, head {point.head}."
+    )
 
 
 def register(app: Flask) -> None:

@@ -113,6 +113,7 @@ def make_app(database_url, tmp_path):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_DIR": tmp_path / "uploads",
             "MAIL_FILE_DIR": tmp_path / "mail",
+            "AUDIT_CHECKPOINT_FILE": tmp_path / "audit-checkpoints.jsonl",
             **overrides,
         }
         app = create_app(TestConfig, config)

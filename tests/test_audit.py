@@ -4,7 +4,8 @@ import json
 
 import sqlalchemy as sa
 
-from app.audit.services import GENESIS_HASH, compute_hash, verify_chain
+from app.audit.seal import GENESIS_HASH, compute_hash
+from app.audit.verify import verify_chain
 from app.extensions import db
 from app.models import AuditEvent
 from tests import factories

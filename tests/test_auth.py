@@ -122,6 +122,7 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 def test_production_config_sets_secure_cookies(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", secrets.token_hex(32))
+    monkeypatch.setenv("AUDIT_KEY", secrets.token_hex(32))
     app = create_app(ProdConfig, {"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.audit.services import verify_chain
+from app.audit.verify import verify_chain
 from app.demo.plant import generate_plant
 from app.extensions import db
 from bench import app_pages, page_list, scenario

@@ -259,7 +259,7 @@ def test_audit_verify_names_the_event_after_a_deleted_one(runner):
 
 def test_audit_verify_catches_an_edit_that_recomputes_the_hash(runner):
     """Rewriting an event and its own hash still breaks the link from the next event."""
-    from app.audit.services import compute_hash
+    from app.audit.seal import compute_hash
 
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     ids = audit_ids()

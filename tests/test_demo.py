@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.audit.services import verify_chain
+from app.audit.verify import verify_chain
 from app.complaints import services as complaints
 from app.demo import DEMO_USERS, load
 from app.demo.catalog import catalog, recipe_ok

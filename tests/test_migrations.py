@@ -1,8 +1,11 @@
 """Migrations build the whole schema from an empty database, on SQLite and PostgreSQL,
 and match the models exactly (no change left out of a migration)."""
 
+import hashlib
+import json
 import os
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +14,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from app import create_app
+from app.audit.verify import verify_chain
+from app.demo import load as load_demo
 from app.extensions import db
+from app.models import AuditEvent
 from app.models.db_setup import include_name
 from config import TestConfig, normalise_database_url
 
@@ -155,3 +161,77 @@ def test_0011_moves_contained_incidents_to_investigating_and_keeps_search(empty_
                 ).scalars()
                 assert set(triggers) == {"fts_recalls_ai", "fts_recalls_ad", "fts_recalls_au"}
         db.engine.dispose()
+
+
+def _legacy_events(conn, rows: list[tuple[str, str]]) -> list[str]:
+    """Audit events chained the way revision 0012 did (plain SHA-256): (actor, action) each."""
+    prev, hashes = "0" * 64, []
+    for n, (actor, action) in enumerate(rows, start=1):
+        created = datetime(2026, 1, n, 12, 0, tzinfo=UTC)
+        payload = [prev, created.isoformat(timespec="microseconds"), None, actor, "complaint", n, f"CMP-{n}"]
+        payload += [action, "{}"]
+        digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+        conn.execute(
+            sa.text(
+                "INSERT INTO audit_events (id, created_at, actor_id, actor_name, record_type, record_id,"
+                " record_label, action, changes, prev_hash, hash) VALUES (:n, :at, NULL, :actor, 'complaint', :n,"
+                " :label, :action, '{}', :prev, :hash)"
+            ),
+            {"n": n, "at": created.replace(tzinfo=None), "actor": actor, "label": f"CMP-{n}", "action": action}
+            | {"prev": prev, "hash": digest},
+        )
+        prev = digest
+        hashes.append(digest)
+    return hashes
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_0013_seals_the_existing_chain_and_records_what_it_was(empty_database, broken):
+    """0013: the SHA-256 chain becomes an HMAC chain under AUDIT_KEY; every event keeps its
+    content; one "sealed" event says whether the old chain was intact and what its head was."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="0012")
+        with db.engine.begin() as conn:
+            hashes = _legacy_events(conn, [("Ann", "created"), ("Bob", "triage"), ("Cy", "closed")])
+            if broken:
+                conn.execute(sa.text("UPDATE audit_events SET actor_name = 'Mallory' WHERE id = 2"))
+        upgrade()
+        events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert [(e.actor_name, e.action) for e in events[:3]] == [
+            ("Ann", "created"),
+            ("Mallory" if broken else "Bob", "triage"),
+            ("Cy", "closed"),
+        ]
+        assert events[3].action == "sealed" and events[3].record_type == "audit"
+        note = json.loads(events[3].changes)["note"]
+        assert f"3 events re-sealed. The SHA-256 chain they had {'was broken' if broken else 'was intact'}" in note
+        assert hashes[-1] in note
+        assert not {e.hash for e in events} & set(hashes)  # none keeps its unkeyed hash
+        assert verify_chain().ok
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_0013_round_trip_keeps_every_record_of_the_demo_data(empty_database):
+    """The previous release's demo data (0012, SHA-256 chain) upgrade without losing a record."""
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade()
+        load_demo("small")
+        db.session.commit()
+        downgrade(revision="0012")  # the chain as the previous release wrote it
+        db.session.remove()
+        with db.engine.connect() as conn:
+            before = {t: conn.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in _DATA_TABLES}
+        upgrade()
+        with db.engine.connect() as conn:
+            after = {t: conn.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in _DATA_TABLES}
+        assert after == {**before, "audit_events": before["audit_events"] + 1}  # the upgrade's "sealed" event
+        result = verify_chain()
+        assert result.ok, result.problems
+        db.session.remove()
+        db.engine.dispose()
+
+
+_DATA_TABLES = ("users", "products", "customers", "lots", "shipments", "complaints", "audit_events")

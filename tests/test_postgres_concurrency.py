@@ -6,7 +6,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from app.audit.services import verify_chain
+from app.audit.verify import verify_chain
 from app.complaints.services import add_comment, create_complaint
 from app.extensions import db
 from app.models import AuditEvent, Complaint, User

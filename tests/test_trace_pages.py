@@ -7,7 +7,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from app.audit.services import verify_chain
+from app.audit.verify import verify_chain
 from app.extensions import db
 from app.models import AuditEvent, Lot
 from tests import factories

@@ -135,6 +135,8 @@ class Worker:
         self.tally = Tally()
         self._outages = 0
         self._next_due_check = 0.0
+        self._next_checkpoint = 0.0
+        self._checkpointed_head: str | None = None
         self._sent: list[int] = []  # delivered, not yet recorded
         self._first_sent_at = 0.0
 
@@ -314,9 +316,34 @@ class Worker:
         if any(counts.values()):
             log.info("time-based alerts raised: %s", counts)
 
+    def checkpoint_audit(self, force: bool = False) -> None:
+        """Append a checkpoint of the audit chain every AUDIT_CHECKPOINT_MINUTES when it grew
+        (app/audit/checkpoints.py); queue its email copy when one is due."""
+        if not force and time.monotonic() < self._next_checkpoint:
+            return
+        from ..audit.checkpoints import chain_head, email_checkpoint, write_checkpoint
+
+        self._next_checkpoint = time.monotonic() + 60 * self.config["AUDIT_CHECKPOINT_MINUTES"]
+        head = chain_head()
+        if head is None or head.head == self._checkpointed_head:
+            db.session.rollback()
+            return
+        try:
+            point = write_checkpoint("worker")
+        except OSError as error:  # a full disk must not stop the alerts; say it loudly instead
+            log.error("could not write the audit checkpoint to %s: %s", self.config["AUDIT_CHECKPOINT_FILE"], error)
+            db.session.rollback()
+            return
+        self._checkpointed_head = point.head if point else None
+        if point and email_checkpoint(point):
+            db.session.commit()
+        db.session.rollback()
+
     def run_once(self) -> Tally:
-        """Send everything ready now (and raise today's time-based alerts), then return."""
+        """Send everything ready now (after raising today's time-based alerts and checkpointing
+        the audit chain), then return."""
         self.check_due(force=True)
+        self.checkpoint_audit(force=True)
         while not self.stop_event.is_set():
             ids = self.claim()
             if not ids:
@@ -332,6 +359,7 @@ class Worker:
         while not self.stop_event.is_set():
             try:
                 self.check_due()
+                self.checkpoint_audit()
                 ids = self.claim()
                 if ids:
                     self.send_claimed(ids)

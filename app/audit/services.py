@@ -1,8 +1,6 @@
-"""Append audit events to the hash chain and verify it."""
+"""Append audit events to the sealed chain; read timelines (app/audit/verify.py checks it)."""
 
-import hashlib
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,8 +11,8 @@ from ..extensions import db
 from ..models import AuditEvent
 from ..models.bulk import insert_rows
 from ..models.types import utcnow
+from .seal import GENESIS_HASH, audit_key, compute_hash
 
-GENESIS_HASH = "0" * 64
 _PG_AUDIT_LOCK = 72_430_001  # advisory lock key serialising appends to the chain
 
 
@@ -40,25 +38,6 @@ def diff(before: dict, after: dict) -> dict:
 
 def snapshot(record, fields) -> dict:
     return {name: getattr(record, name) for name in fields}
-
-
-def compute_hash(event: AuditEvent) -> str:
-    payload = json.dumps(
-        [
-            event.prev_hash,
-            event.created_at.isoformat(timespec="microseconds"),
-            event.actor_id,
-            event.actor_name,
-            event.record_type,
-            event.record_id,
-            event.record_label,
-            event.action,
-            event.changes,
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def _lock_chain() -> None:
@@ -120,6 +99,7 @@ def record_many(
     prev_hash = db.session.scalar(sa.select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS_HASH
     changes_text = json.dumps(changes or {}, ensure_ascii=False, sort_keys=True, default=_plain)
     created_at = utcnow()
+    key = audit_key()
     rows = []
     for record_id, label in records:
         event = AuditEvent(
@@ -133,7 +113,7 @@ def record_many(
             changes=changes_text,
             prev_hash=prev_hash,
         )
-        event.hash = prev_hash = compute_hash(event)
+        event.hash = prev_hash = compute_hash(event, key)
         rows.append({c: getattr(event, c) for c in _INSERT_COLUMNS})
     # Ids are assigned in insertion order, which is the order the chain was computed in
     # (COPY and executemany both keep it).
@@ -153,41 +133,6 @@ _INSERT_COLUMNS = (
     "prev_hash",
     "hash",
 )
-
-
-@dataclass
-class VerifyResult:
-    ok: bool
-    checked: int
-    broken_id: int | None = None
-    reason: str = ""
-
-
-def verify_chain(batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain in id order; report the first event whose hash or link is wrong."""
-    expected_prev = GENESIS_HASH
-    checked = 0
-    last_id = 0
-    while True:
-        events = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch_size)
-        ).all()
-        if not events:
-            return VerifyResult(ok=True, checked=checked)
-        for event in events:
-            if event.prev_hash != expected_prev:
-                return VerifyResult(
-                    False,
-                    checked,
-                    event.id,
-                    "its link to the previous event is broken (an event before it was changed, removed or inserted)",
-                )
-            if compute_hash(event) != event.hash:
-                return VerifyResult(False, checked, event.id, "its content does not match its hash")
-            expected_prev = event.hash
-            checked += 1
-            last_id = event.id
-        db.session.expunge_all()
 
 
 def events_for(record_type: str, record_id: int) -> list[AuditEvent]:

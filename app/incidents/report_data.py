@@ -4,6 +4,7 @@ lots, actions or events), as plain rows for the pure builder in app/reports."""
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from ..audit.checkpoints import printed_seal
 from ..audit.services import events_for
 from ..extensions import db
 from ..models import (
@@ -141,6 +142,7 @@ def incident_report_data(incident: Incident) -> IncidentReportData:
             EventRow(e.created_at, e.actor_name, e.action, e.record_label or "")
             for e in events_for("incident", incident.id)
         ],
+        audit_seal=printed_seal(),
         signatures=[
             SignatureRow(s.printed_name, s.username, MEANINGS.get(s.meaning, s.meaning), s.signed_at, s.action)
             for s in signatures_for("incident", [incident.id])

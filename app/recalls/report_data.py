@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ..audit.checkpoints import printed_seal
 from ..charts.effectiveness import ResponseCurve
 from ..extensions import db
 from ..models import (
@@ -311,6 +312,7 @@ def recall_report_data(
         replacements=replacement_needs(recall) if recall.remedy == "replace" else [],
         timeline=events,
         consignee_events_counted=counted,
+        audit_seal=printed_seal(),
         signatures=[
             SignatureRow(s.printed_name, s.username, MEANINGS.get(s.meaning, s.meaning), s.signed_at, s.action)
             for s in signatures_for("recall", [recall.id])

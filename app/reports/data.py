@@ -66,6 +66,16 @@ class SignatureRow:
     action: str
 
 
+@dataclass(frozen=True)
+class AuditSeal:
+    """The audit chain as it stood when a report was printed (app/audit/checkpoints.py):
+    printed under the signature manifest, so that paper contradicts a later truncation."""
+
+    last_id: int
+    count: int
+    head: str
+
+
 @dataclass
 class IncidentReportData:
     reference: str
@@ -92,6 +102,7 @@ class IncidentReportData:
     actions: list[ActionRow] = field(default_factory=list)
     timeline: list[EventRow] = field(default_factory=list)
     signatures: list[SignatureRow] = field(default_factory=list)
+    audit_seal: AuditSeal | None = None  # None: the trail is empty
     # Complaints per week for the incident's products (all complaints, not only the linked
     # ones), when the loader reads them (app/trends/queries.weekly_for_incident); without it
     # the report charts the linked complaints alone.

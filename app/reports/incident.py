@@ -19,6 +19,7 @@ from .styles import (
     SMALL,
     NumberedCanvas,
     a4_document,
+    audit_seal_note,
     cell,
     clean,
     para,
@@ -193,6 +194,7 @@ def _records(data: IncidentReportData) -> list:
             signatures,
             [50 * mm, 30 * mm, 25 * mm, 40 * mm, 35 * mm],
         ),
+        *audit_seal_note(data.audit_seal),
     ]
 
 

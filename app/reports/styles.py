@@ -95,3 +95,17 @@ def a4_document(buffer, title: str, author: str, side_margin: float = MARGIN) ->
         title=title,
         author=author,
     )
+
+
+def audit_seal_note(seal) -> list:
+    """The audit chain's head at printing (a reports.data.AuditSeal), under the Part 11 manifest."""
+    if seal is None:
+        return [Paragraph("Audit trail at printing: empty.", SMALL)]
+    return [
+        Paragraph(
+            f"Audit trail at printing: {seal.count} events, the newest #{seal.last_id}, sealed "
+            f"<font name='Courier'>{seal.head}</font>. `flask audit verify` must find this event with "
+            "this seal in the trail; if it does not, the trail was cut or rewritten after this page was printed.",
+            SMALL,
+        )
+    ]

@@ -13,6 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from ...charts.effectiveness import ResponseCurve
+from ..data import AuditSeal
 
 NOT_TOLD = {"pending": "not notified", "queued": "email queued", "failed": "email failed"}
 
@@ -188,6 +189,7 @@ class RecallReportData:
     timeline: list[EventRow] = field(default_factory=list)
     consignee_events_counted: int = 0  # per-consignee events summarised per day (0: all listed)
     signatures: list[SignatureRow] = field(default_factory=list)
+    audit_seal: AuditSeal | None = None  # None: the trail is empty
     press: list[PressRow] = field(default_factory=list)
     responses: ResponseCurve | None = None  # answers per day since approval (None: not approved)
     # The readers of the long lists, handed in by the loader: lot chunks by code, and consignee

@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
-from ..styles import BODY, CHUNK_ROWS, GRID, H2, NumberedCanvas, a4_document, cell, para
+from ..styles import BODY, CHUNK_ROWS, GRID, H2, NumberedCanvas, a4_document, audit_seal_note, cell, para
 from .data import RecallReportData
 from .longtable import FONT, PAD_X, SIZE, LongTable, text_width
 
@@ -153,6 +153,7 @@ def signatures(data: RecallReportData, clock: Clock) -> list:
             [rows],
             [50 * mm, 30 * mm, 25 * mm, 40 * mm, 35 * mm],
         ),
+        *audit_seal_note(data.audit_seal),
     ]
 
 
