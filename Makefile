@@ -44,7 +44,7 @@ test: $(VENV)/.dev-installed
 # the incident PDF report, and alert email throughput/latency (one `flask alerts worker` and a
 # local SMTP server, on a fresh database of its own: the BENCH_DATABASE_URL database name +
 # "_alerts" on PostgreSQL); PostgreSQL too when BENCH_DATABASE_URL is set. One part only:
-# make bench BENCH_ARGS="--only trace|report|alerts|recall|pages". Not part of `make test`.
+# make bench BENCH_ARGS="--only trace|report|alerts|recall|pages|load|audit". Not part of `make test`.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 

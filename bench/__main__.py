@@ -10,9 +10,9 @@ import gc
 import sys
 import time
 
-from . import alerts, bound, database, load, pages, recall, report, results, trace
+from . import alerts, audit, bound, database, load, pages, recall, report, results, trace
 
-PARTS = ("trace", "report", "alerts", "recall", "pages", "load")
+PARTS = ("trace", "report", "alerts", "recall", "pages", "load", "audit")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -118,6 +118,8 @@ def main(argv: list[str]) -> None:
         else []
     )
     new_entries += load_entries
+    audit_entries = audit.run(engines(args.engine, args.lots), audit.EVENTS, log) if "audit" in wanted else []
+    new_entries += audit_entries
     print()
     if table:
         results.print_table(table)
@@ -135,10 +137,15 @@ def main(argv: list[str]) -> None:
     if load_entries:
         print()
         results.print_table(load.rows(load_entries), load.COLUMNS)
+    if audit_entries:
+        print()
+        results.print_table(audit.rows(audit_entries), audit.COLUMNS)
     path = database.BENCH_DIR / "results.json"
     results.merge(path, new_entries)
     print(f"\nWritten to {path}")
     for line in results.missed_targets(new_entries):
+        print(f"TARGET MISSED: {line}")
+    for line in (line for e in audit_entries for line in audit.missed(e)):
         print(f"TARGET MISSED: {line}")
 
 

@@ -72,7 +72,6 @@ class AuditSeal:
     printed under the signature manifest, so that paper contradicts a later truncation."""
 
     last_id: int
-    count: int
     head: str
 
 

@@ -103,7 +103,7 @@ def audit_seal_note(seal) -> list:
         return [Paragraph("Audit trail at printing: empty.", SMALL)]
     return [
         Paragraph(
-            f"Audit trail at printing: {seal.count} events, the newest #{seal.last_id}, sealed "
+            f"Audit trail at printing: the newest event #{seal.last_id}, sealed "
             f"<font name='Courier'>{seal.head}</font>. `flask audit verify` must find this event with "
             "this seal in the trail; if it does not, the trail was cut or rewritten after this page was printed.",
             SMALL,
