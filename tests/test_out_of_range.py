@@ -96,9 +96,9 @@ def test_each_query_argument_alone_with_a_huge_number_or_date(login_as, app, nam
     for rule in _rules(app):
         if rule.arguments or "GET" not in rule.methods or rule.endpoint in ("auth.logout",):
             continue
-        for value in (HUGE_IDS[0], "294277-01-01"):
-            response = _get(client, rule.rule, query_string={name: value})
-            assert response.status_code < 500, f"GET {rule.rule}?{name}={value}: {response.status_code}"
+        value = "294277-01-01" if re.search(r"date|_from|_to|since|until", name) else HUGE_IDS[0]
+        response = _get(client, rule.rule, query_string={name: value})
+        assert response.status_code < 500, f"GET {rule.rule}?{name}={value}: {response.status_code}"
 
 
 # --- forms ----------------------------------------------------------------------------------
