@@ -92,6 +92,8 @@ class Config:
     # rest of the window (every attempt is audited; admins are alerted when it locks).
     SIGNATURE_MAX_FAILURES = int(os.environ.get("SIGNATURE_MAX_FAILURES", "5"))
     SIGNATURE_LOCK_MINUTES = int(os.environ.get("SIGNATURE_LOCK_MINUTES", "15"))
+    # A reminder to all non-responders of a recall goes at most once in this many minutes.
+    REMINDER_COOLDOWN_MINUTES = int(os.environ.get("REMINDER_COOLDOWN_MINUTES", "60"))
     # The public recall response page, per address: a consignee needs a handful of requests.
     RESPONSE_RATE_LIMIT = os.environ.get("RESPONSE_RATE_LIMIT", "30 per minute")
 

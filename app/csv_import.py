@@ -63,25 +63,60 @@ def read_rows(stream, required: tuple[str, ...], optional: tuple[str, ...] = ())
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect, strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as error:
+        raise ValidationError(f"Line 1: the CSV is malformed ({error}).") from None
     missing = [c for c in required if c not in header]
     if missing:
         raise ValidationError(
             f"Missing column(s): {', '.join(missing)}. The first line must name the columns: "
             f"{', '.join(required + optional)}."
         )
-    reader.fieldnames = header
+    wanted = [(i, name) for i, name in enumerate(header) if name in required + optional]
+    start = reader.line_num + 1
     try:
-        for row in reader:
-            if row.get(None):
-                raise ValidationError(f"Line {reader.line_num}: more values than columns; check for an unquoted comma.")
-            values = {k: (v or "").strip() for k, v in row.items() if k in required + optional}
-            if not any(values.values()):
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if not cells:
                 continue  # blank line
-            yield reader.line_num, MultiDict(values)
+            values = {name: cells[i].strip() if i < len(cells) else "" for i, name in wanted}
+            if multiline_value(values.values()):
+                raise ValidationError(unclosed_quote(line, reader.line_num))
+            if len(cells) > len(header):
+                raise ValidationError(f"Line {line}: more values than columns; check for an unquoted comma.")
+            if not any(values.values()):
+                continue
+            yield line, MultiDict(values)
     except csv.Error as error:
-        raise ValidationError(f"Line {reader.line_num}: the CSV is malformed ({error}).") from None
+        raise ValidationError(csv_error(error, start)) from None
+
+
+def multiline_value(values) -> bool:
+    """No column of an import holds several lines: a value that does is a quote left open."""
+    return any("\n" in value or "\r" in value for value in values)
+
+
+def unclosed_quote(start: int, end: int | None = None) -> str:
+    """The message for a quote opened on line `start` that swallowed the lines after it
+    (up to line `end`, or None: to the end of the file)."""
+    if end is None:
+        what = "is never closed, so the rest of the file became part of one value"
+    else:
+        swallowed = f"lines {start + 1} to {end}" if end > start + 1 else f"line {end}"
+        what = f"is not closed on it, so {swallowed} became part of one value"
+    return (
+        f"Line {start}: a quote opened on this line {what}. Close the quote, or remove it "
+        "(quotes are needed only around a value holding the separator)."
+    )
+
+
+def csv_error(error: csv.Error, start: int) -> str:
+    """What to fix for an error of Python's csv reader (strict mode) in the record from line `start`."""
+    if "unexpected end of data" in str(error):
+        return unclosed_quote(start)
+    return f"Line {start}: the CSV is malformed ({error})."
 
 
 def form_errors(line: int, form) -> list[str]:

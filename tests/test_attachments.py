@@ -112,7 +112,7 @@ def test_path_traversal_name_is_harmless(app, login_as):
     response = _post(login_as("sales"), f"/attachments/complaint/{complaint.id}", PNG, "../../etc/passwd")
     assert response.status_code == 302
     (attachment,) = _rows()
-    assert attachment.original_name == "etc_passwd"
+    assert attachment.original_name == "etc_passwd.png"  # the extension of the detected type
     assert "/" not in attachment.stored_name and ".." not in attachment.stored_name
     upload_dir = app.config["UPLOAD_DIR"].resolve()
     (stored,) = _stored_files(app)
@@ -206,3 +206,36 @@ def test_failed_commit_removes_the_file(app, login_as, monkeypatch):
 )
 def test_detect_type_by_magic_bytes(head, expected):
     assert detect_type(head) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "offered"),
+    [
+        (PNG, "photo.hta", "photo.png"),
+        (PNG, "x.html", "x.png"),
+        (PDF, "invoice.pdf.exe", "invoice.pdf.pdf"),
+        (PDF, "report", "report.pdf"),
+        (PNG, "photo.PNG", "photo.png"),
+    ],
+)
+def test_the_download_is_named_with_the_extension_of_the_detected_type(app, login_as, data, filename, offered):
+    complaint = factories.make_complaint()
+    client = login_as("sales")
+    assert _post(client, f"/attachments/complaint/{complaint.id}", data, filename).status_code == 302
+    (attachment,) = _rows()
+    assert attachment.original_name == offered
+    download = client.get(f"/attachments/{attachment.id}")
+    assert download.headers["Content-Disposition"] == f"attachment; filename={offered}"
+
+
+def test_a_row_stored_under_its_uploaders_extension_is_offered_with_the_detected_one(app, login_as):
+    # Rows written before the name was corrected keep "photo.hta": the download name is derived when read.
+    attachment = factories.make_attachment(data=PNG, filename="photo.png")
+    db.session.execute(sa.update(Attachment).where(Attachment.id == attachment.id).values(original_name="photo.hta"))
+    db.session.commit()
+    client = login_as("sales")
+    download = client.get(f"/attachments/{attachment.id}")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"] == "attachment; filename=photo.png"
+    page = client.get(f"/complaints/{attachment.record_id}").get_data(as_text=True)
+    assert "photo.png" in page and "photo.hta" not in page

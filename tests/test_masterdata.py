@@ -663,7 +663,7 @@ BAD_PRODUCT_FILES = {
         "sku,name,unit\nGR-500,Granola,bag\nMB-12,Muesli, 12-pack,case\nRM-OAT,Oats,kg\n",
         ["Line 3: more values than columns; check for an unquoted comma."],
     ),
-    "unclosed-quote": ('sku,name,unit\nGR-500,"Granola,bag\n', ["Line 2, unit: This field is required."]),
+    "unclosed-quote": ('sku,name,unit\nGR-500,"Granola,bag\n', ["Line 2: a quote opened on this line is never closed"]),
     "hostile": (
         f"sku,name,unit\n{HOSTILE},{HOSTILE},bag\n{HOSTILE.upper()},x,bag\n",
         [

@@ -1,6 +1,5 @@
 """Admin forms: users, products, customers, CSV upload."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields import EmailField
@@ -10,7 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..auth.forms import MIN_PASSWORD, timezone_choices
 from ..models import CUSTOMER_KINDS, PRODUCT_KINDS
 from ..permissions import ROLE_LABELS
-from ..web.forms import VersionedForm, none_if_empty, strip
+from ..web.forms import AppForm, VersionedForm, none_if_empty, strip
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -84,5 +83,5 @@ class CustomerForm(VersionedForm):
     )
 
 
-class UploadForm(FlaskForm):
+class UploadForm(AppForm):
     file = FileField("CSV file", validators=[FileRequired(message="Choose a CSV file to upload.")])

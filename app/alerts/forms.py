@@ -1,12 +1,11 @@
 """Alert forms: a rule (who hears about which event), a switch for a rule."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..admin.forms import MultiCheckboxField
 from ..permissions import ROLE_LABELS, ROLES
-from ..web.forms import VersionedForm, WholeNumberField, strip
+from ..web.forms import AppForm, VersionedForm, WholeNumberField, strip
 from .catalogue import EVENTS, event_choices
 from .rules import NAME_MAX
 
@@ -57,7 +56,7 @@ class RuleForm(VersionedForm):
         }
 
 
-class ToggleForm(FlaskForm):
+class ToggleForm(AppForm):
     """Switch a rule on ("1") or off ("0"); without a value, flip it."""
 
     enabled = HiddenField()

@@ -1,10 +1,11 @@
 """The upload form shown on complaint and incident pages."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from ..web.forms import AppForm
 
-class AttachmentForm(FlaskForm):
+
+class AttachmentForm(AppForm):
     # Type and size are checked by the service on the bytes; the form only asks for a file.
     file = FileField(
         "Photo or PDF",

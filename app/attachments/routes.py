@@ -30,7 +30,7 @@ def upload(record_type: str, record_id: int):
         form,
         lambda: services.add_attachment(record_type, record, form.file.data, current_user),
         success_url=_detail_url(record_type, record_id),
-        done=lambda stored: f"{stored[0].original_name} attached.",
+        done=lambda stored: f"{stored[0].download_name} attached.",
         # No form to show it on: the refusal gets the error page (a 403 is raised as always).
         on_error=lambda error: render_error(error.status_code, error.message),
         undo=lambda stored: stored[1].unlink(missing_ok=True),  # the row never made it: no orphan file
@@ -51,7 +51,7 @@ def download(attachment_id: int):
         path,
         mimetype=attachment.content_type,
         as_attachment=True,  # never rendered by the browser from our origin
-        download_name=attachment.original_name,
+        download_name=attachment.download_name,
         conditional=True,
         max_age=0,
     )

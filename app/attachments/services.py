@@ -19,6 +19,7 @@ from ..audit import services as audit
 from ..errors import NotAllowed, ValidationError
 from ..extensions import db
 from ..models import Attachment, Complaint, Incident
+from ..models.attachment import EXTENSIONS, name_with_extension
 from ..permissions import Permission, roles_with
 
 MODELS = {"complaint": Complaint, "incident": Incident}
@@ -33,29 +34,36 @@ NAME_MAX = 200
 _CHUNK = 64 * 1024
 
 
-def detect_type(head: bytes) -> tuple[str, str] | None:
-    """(content type, extension) from the file's first bytes, or None when not allowed."""
+def _content_type(head: bytes) -> str | None:
     if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
+        return "image/jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
+        return "image/png"
     if head.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif", "gif"
+        return "image/gif"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "webp"
+        return "image/webp"
     if head.startswith(b"%PDF-"):
-        return "application/pdf", "pdf"
+        return "application/pdf"
     return None
 
 
+def detect_type(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the file's first bytes, or None when not allowed."""
+    content_type = _content_type(head)
+    return (content_type, EXTENSIONS[content_type]) if content_type else None
+
+
 def display_name(filename: str | None, extension: str) -> str:
-    """A harmless name to show and to offer on download (path parts and odd characters gone)."""
+    """A harmless name to show and to offer on download: path parts and odd characters gone,
+    and the extension of the detected type, whatever the uploader's name said."""
     name = secure_filename(filename or "")
     if not name or name.startswith("."):
-        name = f"attachment.{extension}"
+        name = "attachment"
+    name = name_with_extension(name, extension)
     if len(name) > NAME_MAX:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[: NAME_MAX - len(ext) - 1] + dot + ext) if dot and len(ext) <= 10 else name[:NAME_MAX]
+        stem = name[: -len(extension) - 1]
+        name = f"{stem[: NAME_MAX - len(extension) - 1]}.{extension}"
     return name
 
 

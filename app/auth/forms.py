@@ -2,11 +2,10 @@
 
 from zoneinfo import available_timezones
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
-from ..web.forms import strip
+from ..web.forms import AppForm, strip
 from .passwords import MIN_LENGTH as MIN_PASSWORD
 
 
@@ -14,13 +13,13 @@ def timezone_choices():
     return [("", "Site default")] + [(z, z) for z in sorted(available_timezones())]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField("Username", validators=[DataRequired(), Length(max=64)], filters=[strip])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     remember = BooleanField("Keep me signed in on this computer")
 
 
-class AccountForm(FlaskForm):
+class AccountForm(AppForm):
     timezone = SelectField("Time zone", validators=[Optional()])
     current_password = PasswordField("Current password", validators=[Optional(), Length(max=256)])
     new_password = PasswordField(

@@ -1,12 +1,11 @@
 """CAPA forms: create/edit, the transition forms (verify is signed), justification."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..models import ACTION_KINDS, MEANINGS
 from ..signatures.forms import SignatureFields
-from ..web.forms import ConfirmForm, VersionedForm, strip
+from ..web.forms import AppForm, ConfirmForm, VersionedForm, strip
 
 
 def _text(label: str, message: str, rows: int = 3, **kw):
@@ -54,14 +53,14 @@ class StartForm(ConfirmForm):
         return {}
 
 
-class ImplementForm(FlaskForm):
+class ImplementForm(AppForm):
     implementation_note = _text("What was done", "Say what was done.", rows=4)
 
     def to_data(self) -> dict:
         return {"implementation_note": self.implementation_note.data}
 
 
-class IneffectiveForm(FlaskForm):
+class IneffectiveForm(AppForm):
     effectiveness_result = _text("Effectiveness result", "Record what the check found.", rows=4)
 
     def to_data(self) -> dict:
@@ -86,7 +85,7 @@ TRANSITION_FORMS = {
 }
 
 
-class JustifyForm(FlaskForm):
+class JustifyForm(AppForm):
     justification = _text(
         "Why the incident may close without this action verified",
         "Give the justification.",

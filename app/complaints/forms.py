@@ -2,7 +2,6 @@
 
 from datetime import timedelta
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,7 +17,7 @@ from wtforms.validators import ValidationError as FieldError
 from ..models import CATEGORIES, CHANNELS
 from ..models.types import utcnow
 from ..web.filters import MAX_ID
-from ..web.forms import ConfirmForm, RiskFields, VersionedForm, none_if_empty, strip
+from ..web.forms import AppForm, ConfirmForm, RiskFields, VersionedForm, none_if_empty, strip
 
 
 class ComplaintForm(VersionedForm):
@@ -113,7 +112,7 @@ class ComplaintForm(VersionedForm):
             raise FieldError("The received time cannot be in the future.")
 
 
-class TriageForm(RiskFields, FlaskForm):
+class TriageForm(RiskFields, AppForm):
     reportable = SelectField(
         "Reportable to an authority?",
         choices=[("", "— choose —"), ("yes", "Yes"), ("no", "No")],
@@ -144,7 +143,7 @@ class TriageForm(RiskFields, FlaskForm):
         }
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(AppForm):
     reply_to_complainant = TextAreaField(
         "Reply given to the complainant",
         validators=[DataRequired(message="Record what the complainant was told."), Length(max=10_000)],
@@ -156,7 +155,7 @@ class ResolveForm(FlaskForm):
         return {"reply_to_complainant": self.reply_to_complainant.data}
 
 
-class CloseForm(FlaskForm):
+class CloseForm(AppForm):
     closing_note = TextAreaField(
         "Closing note",
         validators=[DataRequired(message="Say why the complaint can be closed."), Length(max=5000)],
@@ -168,7 +167,7 @@ class CloseForm(FlaskForm):
         return {"closing_note": self.closing_note.data}
 
 
-class RejectForm(FlaskForm):
+class RejectForm(AppForm):
     rejection_reason = TextAreaField(
         "Why this is not a complaint",
         validators=[
@@ -197,7 +196,7 @@ TRANSITION_FORMS = {
 }
 
 
-class CommentForm(FlaskForm):
+class CommentForm(AppForm):
     body = TextAreaField(
         "Add a comment",
         validators=[DataRequired(message="Write a comment first."), Length(max=5000)],

@@ -10,6 +10,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .. import hygiene
+
 Parser = Callable[[str], Any]
 
 MAX_QUANTITY = Decimal(1_000_000_000)
@@ -27,6 +29,8 @@ def code(max_length: int = 64) -> Parser:
     def parse(raw: str) -> str:
         if len(raw) > max_length:
             raise FieldError(f"Field cannot be longer than {max_length} characters.")
+        if message := hygiene.problem(raw, "code"):
+            raise FieldError(message)
         if _BAD_CODE.search(raw):
             raise FieldError("No spaces, commas or semicolons.")
         return raw
@@ -35,11 +39,13 @@ def code(max_length: int = 64) -> Parser:
 
 
 def text(max_length: int) -> Parser:
-    """Free text of at most `max_length` characters."""
+    """Free text of one line, at most `max_length` characters."""
 
     def parse(raw: str) -> str:
         if len(raw) > max_length:
             raise FieldError(f"Field cannot be longer than {max_length} characters.")
+        if message := hygiene.problem(raw, "line"):
+            raise FieldError(message)
         return raw
 
     return parse

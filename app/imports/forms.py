@@ -1,10 +1,11 @@
 """The upload form of a bulk import."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from ..web.forms import AppForm
 
-class ImportForm(FlaskForm):
+
+class ImportForm(AppForm):
     file = FileField(
         "CSV file",
         validators=[FileRequired(message="Choose a CSV file to upload.")],

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from ..csv_import import csv_error, multiline_value, unclosed_quote
 from .specs import Column, Spec
 
 MAX_LINE_BYTES = 64 * 1024  # far above any real row; a longer line means a wrong file
@@ -129,7 +130,8 @@ class CsvStream:
                 f"{', '.join(spec.required)} (optional: {', '.join(spec.optional) or 'none'})."
             )
         self.width = len(names)
-        self._reader = csv.reader(lines, delimiter=delimiter)
+        self._reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        self._positions = [i for i, n in enumerate(names) if n in known]
         return [(known[n], i) for i, n in enumerate(names) if n in known]
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -149,5 +151,7 @@ class CsvStream:
                         f"Line {start} is too long (a value holds more than {csv.field_size_limit()} characters; "
                         "check for an unclosed quote)."
                     ) from None
-                raise Refused(f"Line {start}: the CSV is malformed ({error}).") from None
+                raise Refused(csv_error(error, start)) from None
+            if self.line_no > start and multiline_value(cells[i] for i in self._positions if i < len(cells)):
+                raise Refused(unclosed_quote(start, self.line_no))
             yield start, cells

@@ -1,12 +1,11 @@
 """Incident forms: opening, editing (investigation and decision), scope, transitions."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..models import DECISIONS, FISHBONE
 from ..signatures.forms import SignatureFields
-from ..web.forms import ConfirmForm, RiskFields, VersionedForm, none_if_empty, strip
+from ..web.forms import AppForm, ConfirmForm, RiskFields, VersionedForm, none_if_empty, strip
 
 WHY_COUNT = 5
 # "Recall proposed" is the escalate move's decision, never typed in on its own.
@@ -58,7 +57,7 @@ class EditIncidentForm(IncidentForm):
             getattr(self, f"why_{n}").data = texts[n - 1] if n <= len(texts) else None
 
 
-class LinkForm(FlaskForm):
+class LinkForm(AppForm):
     reference = StringField(
         "Complaint reference",
         validators=[DataRequired(message="Type the complaint's reference, e.g. CMP-2026-0001."), Length(max=20)],
@@ -66,13 +65,13 @@ class LinkForm(FlaskForm):
     )
 
 
-class TraceForm(FlaskForm):
+class TraceForm(AppForm):
     """The chosen root lots come as repeated `root` checkboxes; a lot code may be typed too."""
 
     lot_code = StringField("…or a lot code", validators=[Optional(), Length(max=64)], filters=[none_if_empty])
 
 
-class HoldForm(FlaskForm):
+class HoldForm(AppForm):
     reason = _text("Reason for the hold", "Give the reason for the hold.", max_length=2000, rows=2)
 
 
@@ -81,21 +80,21 @@ class InvestigateForm(ConfirmForm):
         return {}
 
 
-class ContainForm(FlaskForm):
+class ContainForm(AppForm):
     containment = _text("Containment", "Describe the containment: what was held, stopped or withdrawn.", rows=4)
 
     def to_data(self) -> dict:
         return {"containment": self.containment.data}
 
 
-class CloseForm(SignatureFields, FlaskForm):
+class CloseForm(SignatureFields, AppForm):
     closing_summary = _text("Closing summary", "Summarise why the incident can be closed.", rows=3)
 
     def to_data(self) -> dict:
         return {"closing_summary": self.closing_summary.data, "meaning": self.meaning.data}
 
 
-class ReopenForm(SignatureFields, FlaskForm):
+class ReopenForm(SignatureFields, AppForm):
     reopen_reason = _text("Why the incident is reopened", "Give the reason for reopening it.", rows=3)
 
     def to_data(self) -> dict:

@@ -13,6 +13,14 @@ from ..extensions import db
 from .types import UTCDateTime, utcnow
 
 RECORD_TYPES = ("complaint", "incident")
+# The types an attachment may have (detected from its bytes) and the extension each is named with.
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
 
 
 class Attachment(db.Model):
@@ -37,5 +45,18 @@ class Attachment(db.Model):
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
 
+    @property
+    def download_name(self) -> str:
+        """The uploader's name with the extension of the detected type: "photo.hta" holding a
+        PNG is offered as "photo.png" (derived when read, so rows stored before are named right)."""
+        return name_with_extension(self.original_name, EXTENSIONS.get(self.content_type, "bin"))
+
     def __repr__(self) -> str:
         return f"<Attachment {self.id} {self.original_name}>"
+
+
+def name_with_extension(name: str, extension: str) -> str:
+    """`name` with its extension (if any) replaced by `extension`."""
+    stem, dot, _ = name.rpartition(".")
+    stem = stem if dot and stem.strip(".") else name.strip(".")
+    return f"{stem or 'attachment'}.{extension}"

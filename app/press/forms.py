@@ -3,14 +3,13 @@ STATEMENT moves. Times are typed in the user's zone and handed to the services i
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from ..models import INQUIRY_CHANNELS, STATEMENT_KINDS
 from ..signatures.forms import SignatureFields
-from ..web.forms import ConfirmForm, VersionedForm, none_if_empty, strip
+from ..web.forms import AppForm, ConfirmForm, VersionedForm, none_if_empty, strip
 from ..web.zones import local_to_utc, user_zone
 from .services import BODY_LIMIT, NOTE_LIMIT, SHORT_LIMIT, TITLE_LIMIT
 
@@ -128,26 +127,26 @@ class PlainForm(ConfirmForm):
         return {}
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(AppForm):
     answer = _text("Answer given", "Write down the answer we gave.", rows=6)
 
     def to_data(self) -> dict:
         return {"answer": self.answer.data}
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(AppForm):
     note = _line("What needs changing", "Say what needs changing.", limit=NOTE_LIMIT)
 
     def to_data(self) -> dict:
         return {"note": self.note.data}
 
 
-class ApproveForm(SignatureFields, FlaskForm):
+class ApproveForm(SignatureFields, AppForm):
     def to_data(self) -> dict:
         return {"meaning": self.meaning.data}
 
 
-class PublishForm(FlaskForm):
+class PublishForm(AppForm):
     published_where = _line("Where published", "Say where it was published (site, outlet, channel).", limit=300)
     published_at = _local_time("When published", "In your time zone; left empty, now.")
 
@@ -158,7 +157,7 @@ class PublishForm(FlaskForm):
         return {"published_where": self.published_where.data, "published_at": to_utc(self.published_at.data)}
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(AppForm):
     withdrawn_reason = _text("Reason", "Say why the statement is withdrawn.", rows=3)
 
     def to_data(self) -> dict:

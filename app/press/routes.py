@@ -13,7 +13,7 @@ from ..permissions import Permission, permission_required
 from ..reports.statement import build_release
 from ..signatures.services import signatures_for
 from ..web.csv_export import csv_response
-from ..web.filters import FilterParser
+from ..web.filters import FilterParser, whole_number
 from ..web.forms import conflict_page
 from ..web.pagination import paginate
 from ..web.submit import submit
@@ -41,8 +41,10 @@ def _page(stmt):
 
 def _prefill_links(form) -> None:
     """?incident= / ?recall= opened from an incident or recall page: link the new record to it."""
-    recall = db.session.get(Recall, request.args.get("recall", 0, type=int) or 0)
-    incident_id = request.args.get("incident", 0, type=int)
+    # whole_number: an id past what the database holds is ignored like an unknown one, not a 500.
+    recall_id = whole_number(request.args.get("recall", ""))
+    recall = db.session.get(Recall, recall_id) if recall_id else None
+    incident_id = whole_number(request.args.get("incident", ""))
     if recall is not None:
         form.recall_id.data, form.incident_id.data = recall.id, recall.incident_id
     elif incident_id:

@@ -2,13 +2,12 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..models import CLASSIFICATIONS, DEPTHS, EFFECTIVENESS_LEVELS, REMEDIES
 from ..signatures.forms import SignatureFields
-from ..web.forms import ConfirmForm, WholeNumberField, none_if_empty, strip
+from ..web.forms import AppForm, ConfirmForm, WholeNumberField, none_if_empty, strip
 
 MAX_CODES = 1000  # lot codes typed into one box
 
@@ -40,7 +39,7 @@ def lot_codes(text: str | None) -> list[str]:
     return list(seen)
 
 
-class ProposeForm(FlaskForm):
+class ProposeForm(AppForm):
     title = StringField(
         "Title",
         validators=[DataRequired(message="Give the recall a short title."), Length(max=200)],
@@ -102,26 +101,26 @@ class PlainForm(ConfirmForm):
         return {}
 
 
-class CancelForm(FlaskForm):
+class CancelForm(AppForm):
     termination_note = _text("Why no recall", "Say why the product is not recalled.", max_length=5000)
 
     def to_data(self) -> dict:
         return {"termination_note": self.termination_note.data}
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(AppForm):
     completion_note = _text("Completion note", "Summarise how the recall was completed.", max_length=5000)
 
     def to_data(self) -> dict:
         return {"completion_note": self.completion_note.data}
 
 
-class ApproveForm(SignatureFields, FlaskForm):
+class ApproveForm(SignatureFields, AppForm):
     def to_data(self) -> dict:
         return {"meaning": self.meaning.data}
 
 
-class TerminateForm(SignatureFields, FlaskForm):
+class TerminateForm(SignatureFields, AppForm):
     termination_note = _text(
         "Termination note", "Say why the recall can be terminated (all product accounted for).", max_length=5000
     )

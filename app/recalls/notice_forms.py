@@ -3,17 +3,16 @@ The rules (allowed methods, times, quantities) are checked by the services, whic
 
 from decimal import Decimal
 
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from ..web.forms import strip
+from ..web.forms import AppForm, strip
 from ..web.response_form import ResponseForm
 from .notices import HAND_METHODS, NOTE_LIMIT
 from .responses import QUANTITIES
 
 
-class NotifyForm(FlaskForm):
+class NotifyForm(AppForm):
     method = SelectField(
         "How the consignee was told",
         choices=[("", "— choose —"), *HAND_METHODS.items()],

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import render_template
+from flask import current_app, render_template
 
 from ..alerts.dispatch import absolute_url
 from ..alerts.outbox import queue_email, resend
@@ -19,15 +19,18 @@ from ..alerts.worker import attachment_builder
 from ..audit import services as audit
 from ..errors import NotAllowed, ValidationError
 from ..extensions import db
-from ..models import DEPTHS, NOTICE_METHODS, Customer, OutboxMessage, Recall, RecallNotice
+from ..models import DEPTHS, NOTICE_METHODS, AuditEvent, Customer, OutboxMessage, Recall, RecallNotice
 from ..models.types import utcnow
 from ..permissions import Permission
 from ..reports.recall_letter import build_recall_letter
+from ..web.template_helpers import localtime
 from ..workflow import NOTICE, RECALL
 from ..workflow import engine as workflow_engine
 from .letter import REMEDY_ACTIONS, heading, letter_data, letter_lines
 from .tokens import token_for
 
+# The audit action of a reminder to every non-responder: its last time starts the cool-down.
+BULK_REMINDER = "reminders sent to all non-responders"
 HAND_METHODS = {k: v for k, v in NOTICE_METHODS.items() if k != "email"}
 CHUNK = 500
 NOTE_LIMIT = 500
@@ -223,8 +226,27 @@ def record_notification(notice: RecallNotice, method: str, when: datetime | None
     _start_notifying(notice.recall, actor)
 
 
+def _last_bulk_reminder(recall: Recall) -> datetime | None:
+    """When a reminder last went to all non-responders of the recall, read under a lock on the
+    recall's row: a second click waits here until the first one's transaction ends, then reads
+    its audit event, so two people clicking together never both send."""
+    # An UPDATE that changes nothing: PostgreSQL locks the row, SQLite the database, until commit.
+    db.session.execute(
+        sa.update(Recall).where(Recall.id == recall.id).values(version=Recall.version),
+        execution_options={"synchronize_session": False},
+    )
+    return db.session.scalar(
+        sa.select(AuditEvent.created_at)
+        .where(AuditEvent.record_type == "recall", AuditEvent.record_id == recall.id)
+        .where(AuditEvent.action == BULK_REMINDER)
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+
+
 def send_reminders(recall: Recall, actor, notice_ids=None) -> int:
-    """Email the notice again, headed REMINDER, to consignees told by email who have not answered."""
+    """Email the notice again, headed REMINDER, to consignees told by email who have not answered
+    (all of them at most once per REMINDER_COOLDOWN_MINUTES, or the chosen ones)."""
     _require_manager(actor)
     _require_sending(recall)
     stmt = _chosen(
@@ -237,13 +259,29 @@ def send_reminders(recall: Recall, actor, notice_ids=None) -> int:
         ),
         notice_ids,
     )
+    nobody = "No reminder to send: every notified consignee with an email address has answered."
+    if notice_ids is None:
+        last = _last_bulk_reminder(recall)
+        cooldown = timedelta(minutes=current_app.config["REMINDER_COOLDOWN_MINUTES"])
+        if last is not None and utcnow() < last + cooldown:
+            if not db.session.scalar(sa.select(stmt.exists())):
+                raise ValidationError(nobody)
+            raise ValidationError(
+                f"A reminder went to all non-responders at {localtime(last)}; the next can go from "
+                f"{localtime(last + cooldown)}. To remind someone now, choose them in the list."
+            )
     count = 0
     for notices in _in_chunks(stmt):
         _queue(notices, "reminder")
         count += len(notices)
     if not count:
-        raise ValidationError("No reminder to send: every notified consignee with an email address has answered.")
+        raise ValidationError(nobody)
     audit.record(
-        "reminders sent", "recall", recall.id, label=recall.reference, changes={"reminders": [None, count]}, actor=actor
+        "reminders sent" if notice_ids is not None else BULK_REMINDER,
+        "recall",
+        recall.id,
+        label=recall.reference,
+        changes={"reminders": [None, count]},
+        actor=actor,
     )
     return count

@@ -1,14 +1,13 @@
 """Forms for lot status changes."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..web.forms import strip
+from ..web.forms import AppForm, strip
 from ..workflow import LOT
 
 
-class StatusForm(FlaskForm):
+class StatusForm(AppForm):
     """Change the status of chosen lots, or of every lot of a trace (scope=all)."""
 
     move = SelectField("Action", choices=[(t.name, t.label) for t in LOT.transitions], validators=[DataRequired()])

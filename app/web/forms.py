@@ -2,9 +2,10 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField
-from wtforms.validators import DataRequired
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, ValidationError
 
+from .. import hygiene
 from ..extensions import db
 
 
@@ -28,6 +29,41 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(self.gettext("Not a valid integer value."))
         super().process_formdata(valuelist)
+
+
+class CleanText:
+    """A validator refusing control and direction characters (app/hygiene.py); `kind` is
+    "text" for several lines, "line" for one. AppForm gives it to every text field."""
+
+    def __init__(self, kind: str = "line"):
+        self.kind = kind
+
+    def __call__(self, form, field):
+        if isinstance(field.data, str) and (message := hygiene.problem(field.data, self.kind)):
+            raise ValidationError(message)
+
+
+def text_kind(field) -> str | None:
+    """How AppForm checks a field: "text" (TextAreaField), "line" (any other text field), or
+    None (passwords are never shown nor stored as typed; other fields parse their own value)."""
+    if isinstance(field, TextAreaField):
+        return "text"
+    if isinstance(field, StringField) and not isinstance(field, PasswordField):
+        return "line"
+    return None
+
+
+class AppForm(FlaskForm):
+    """Every form of Lotline: each text field refuses control characters and direction
+    overrides (one line: line breaks and tabs too) without any form having to ask."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            kind = text_kind(field)
+            if kind is not None:
+                field.validators = [*field.validators, CleanText(kind)]
+            return field
 
 
 SCALE = [(0, "— choose —")] + [(n, str(n)) for n in range(1, 6)]
@@ -55,11 +91,11 @@ class RiskFields:
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(AppForm):
     """An empty form: a POST button with its CSRF token."""
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(AppForm):
     """A form for an editable record: carries the version it was opened at."""
 
     version = HiddenField()

@@ -1,17 +1,16 @@
 """The recall response form: filled in by a consignee (app/respond) or, for them, by marketing
 (app/recalls); their own words are only ever shown as text."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..models.recall import RESPONSE_COMMENT_LIMIT, RESPONSE_NAME_LIMIT
-from .forms import strip
+from .forms import AppForm, strip
 
 QUANTITY_HELP = "In the unit shown beside each lot; 0 if none."
 
 
-class ResponseForm(FlaskForm):
+class ResponseForm(AppForm):
     confirm_receipt = BooleanField(
         "We received this recall notice",
         validators=[InputRequired("Tick the box to confirm you received the recall notice.")],
