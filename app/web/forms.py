@@ -2,10 +2,11 @@
 
 from flask import flash
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired
 
 from ..extensions import db
+from ..models.quantity import QUANTITY_HELP, QuantityError, format_quantity, parse_quantity
 
 
 def strip(value):
@@ -28,6 +29,30 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(self.gettext("Not a valid integer value."))
         super().process_formdata(valuelist)
+
+
+class QuantityField(StringField):
+    """Every quantity a person types: read by models.quantity.parse_quantity (a dot or a comma
+    before decimals, no thousands separator, no sign or exponent, at most three decimals).
+    Empty gives None (an InputRequired/DataRequired validator, or the service, decides if
+    that is allowed); refused text keeps what was typed and says how to write it."""
+
+    def __init__(self, label=None, validators=None, description=QUANTITY_HELP, **kwargs):
+        super().__init__(label, validators, description=description, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            self.data = parse_quantity(valuelist[0])
+        except QuantityError as error:
+            raise ValueError(str(error)) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return format_quantity(self.data, group="") if self.data is not None else ""
 
 
 SCALE = [(0, "— choose —")] + [(n, str(n)) for n in range(1, 6)]
