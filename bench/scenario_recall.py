@@ -32,20 +32,20 @@ def _approve(recall: Recall, cast) -> None:
 
 
 def _answer(notice: RecallNotice, n: int) -> None:
-    shipped = notice.quantity_shipped or 0
-    responses.record_response(
-        notice,
-        dict(
-            confirm_receipt=True,
-            quantity_on_hand=shipped // 4 if n % 3 else 0,
-            quantity_returned=shipped - shipped // 4 if n % 3 else shipped,
-            quantity_destroyed=0,
-            distributed_further="yes" if n % 17 == 0 else "no",
-            response_by=f"Store manager {n}",
-            response_comment="Returned through our distributor." if n % 4 == 0 else "",
-        ),
-        source="link",
+    """An answer by link, lot by lot: a quarter of each lot still on hand (or none), the rest returned."""
+    data = dict(
+        confirm_receipt=True,
+        distributed_further="yes" if n % 17 == 0 else "no",
+        response_by=f"Store manager {n}",
+        response_comment="Returned through our distributor." if n % 4 == 0 else "",
     )
+    for i, item in enumerate(responses.answer_lines(notice)):
+        shipped = item.shipped or 0
+        on_hand = shipped // 4 if n % 3 else 0
+        data[responses.answer_field(i, "quantity_on_hand")] = on_hand
+        data[responses.answer_field(i, "quantity_returned")] = shipped - on_hand
+        data[responses.answer_field(i, "quantity_destroyed")] = 0
+    responses.record_response(notice, data, source="link")
 
 
 def main_recall(cast, incident_id: int, root: int, log: Callable[[str], None]) -> dict:

@@ -8,6 +8,8 @@ the builders of imported or machine-made data (lots, shipments, alerts, mail, no
 import itertools
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from app.admin import masterdata
 from app.auth.services import create_user
 from app.complaints import services as complaints
@@ -347,6 +349,48 @@ def make_notice(recall, consignee_id):
     recall.notices.add(notice)
     db.session.commit()
     return notice
+
+
+def make_approved_recall(shipped=(("BAG-1", "bags", 113), ("BAG-2", "bags", 289)), consignee="Épicerie Dupont"):
+    """An approved recall of one raw lot whose finished lots (code, unit, quantity) all went to
+    one consignee: (recall, that consignee's notice)."""
+    from app.models import RecallNotice
+    from app.recalls import services
+
+    raw = make_lot(kind="raw")
+    shop = make_customer(name=consignee, email="rappel@dupont.example")
+    for code, unit, quantity in shipped:
+        lot = make_lot(code=code, unit=unit)
+        make_edge(raw, lot)
+        make_shipment(lot, shop, quantity=quantity)
+    recall = services.propose(make_incident(), RECALL_DATA, [raw.id], make_user(("marketing",)))
+    services.approve(recall, make_user(("marketing",)), "approved", PASSWORD)
+    db.session.commit()
+    notice = db.session.scalar(sa.select(RecallNotice).where(RecallNotice.recall_id == recall.id))
+    return recall, notice
+
+
+def answer(*lots, elsewhere=(), **fields) -> dict:
+    """A recall response as its form posts it: one (on hand, returned, destroyed) per lot of the
+    notice in recalls.responses.answer_lines order (make_plant's Shop One: FIN-A then FIN-B),
+    `elsewhere` the positions ticked "also received from elsewhere", `fields` anything else."""
+    data = dict(confirm_receipt="y", distributed_further="no", response_by="Ann Buyer", response_comment="")
+    for i, quantities in enumerate(lots):
+        for name, value in zip(("quantity_on_hand", "quantity_returned", "quantity_destroyed"), quantities):
+            data[f"lot_{i}_{name}"] = str(value)
+        if i in elsewhere:
+            data[f"lot_{i}_received_elsewhere"] = "y"
+    return {**data, **fields}
+
+
+def answer_for(notice, by_code: dict, elsewhere=(), **fields) -> dict:
+    """`answer(...)` for `notice` with each lot's (on hand, returned, destroyed) given by lot code
+    (lots left out answer 0, 0, 0; `elsewhere` the codes ticked "also from elsewhere")."""
+    from app.recalls.responses import answer_lines
+
+    codes = [line.code for line in answer_lines(notice)]
+    lots = [by_code.get(code, (0, 0, 0)) for code in codes]
+    return answer(*lots, elsewhere={codes.index(code) for code in elsewhere}, **fields)
 
 
 # --- Press -----------------------------------------------------------------------------------

@@ -485,11 +485,12 @@ STATEMENT_FIELDS = {
     "body": text("As a precaution we withdraw two lots."),
     **LINKS,
 }
-RESPONSE_FIELDS = {
+RESPONSE_FIELDS = {  # the fuzz plant ships one lot (10 to 12 units) to each consignee
     "confirm_receipt": Field("bool", "y"),
-    "quantity_on_hand": Field("decimal", "4"),
-    "quantity_returned": Field("decimal", "6"),
-    "quantity_destroyed": Field("decimal", "0"),
+    "lot_0_quantity_on_hand": Field("decimal", "4"),
+    "lot_0_quantity_returned": Field("decimal", "6"),
+    "lot_0_quantity_destroyed": Field("decimal", "0"),
+    "lot_0_received_elsewhere": Field("bool", ""),
     "distributed_further": Field("choice", "no"),
     "response_by": text("Ann Buyer"),
     "response_comment": text("Pulled from the shelf."),
@@ -705,7 +706,10 @@ SPECS = [
     Spec(
         "recalls.enter_response",
         lambda w, s, m: f"/recalls/{w.get('recall')}/notices/{w.notice_id()}/response",
-        RESPONSE_FIELDS,
+        {
+            **RESPONSE_FIELDS,
+            "version": Field("int", lambda w: str(db.session.get(RecallNotice, w.notice_id()).version)),
+        },
     ),
     Spec(
         "respond.form",

@@ -231,14 +231,7 @@ def approved_recall(app):
 def test_full_recall_report_charts_responses_over_time(app, login_as, approved_recall):
     recall = approved_recall
     notice = db.session.scalars(sa.select(RecallNotice).where(RecallNotice.recall_id == recall.id)).first()
-    answer = dict(
-        confirm_receipt=True,
-        quantity_on_hand="1",
-        quantity_returned="0",
-        quantity_destroyed="0",
-        distributed_further="no",
-        response_by="Ann Buyer",
-    )
+    answer = factories.answer((1, 0, 0), (0, 0, 0), (0, 0, 0))
     responses.record_response(notice, answer, source="link")
     db.session.commit()
     client = login_as("marketing")

@@ -332,12 +332,12 @@ BAD_LOT_FILES = {
         + "L-5,GR-500,finished,2e9,case,2024-01-01\n"
         + 'L-6,GR-500,finished,"12,5",case,2024-01-01\n',
         [
-            "Line 2, quantity: Must not be negative.",
-            "Line 3, quantity: Not a number; use digits and a dot, like 12.5.",
-            "Line 4, quantity: Not a number",
-            "Line 5, quantity: At most 3 decimal places.",
-            "Line 6, quantity: Must be at most 1000000000.",
-            "Line 7, quantity: Not a number",
+            "Line 2, quantity: A quantity cannot be negative.",
+            "Line 3, quantity: Enter a number in digits, such as 0, 12 or 2.5.",
+            "Line 4, quantity: Enter a number in digits",
+            "Line 5, quantity: Use at most 3 decimal places.",
+            "Line 6, quantity: Write the number in full, without an exponent",
+            "Line 7, quantity: Use a dot before decimals, like 12.5",
         ],
     ),
     "bad-codes-and-text": (
@@ -399,7 +399,7 @@ def test_one_bad_row_after_many_good_chunks_writes_nothing(lots_loaded):
 
     result = load("lots", LOT_HEADER + update + good + "L-BAD,GR-500,finished,-5,case,2024-01-01\n", chunk_size=7)
 
-    assert result.errors == ["Line 33, quantity: Must not be negative."]
+    assert result.errors == ["Line 33, quantity: A quantity cannot be negative."]
     assert counts() == before
     assert lot("L-FIN-1").quantity == Decimal("1200")
     assert lot("L-3") is None
@@ -409,7 +409,7 @@ def test_errors_are_capped(masterdata):
     content = LOT_HEADER + "".join(f"L-{i},GR-500,finished,-1,case,2024-01-01\n" for i in range(1500))
     result = load("lots", content)
     assert len(result.errors) == 1001
-    assert result.errors[0] == "Line 2, quantity: Must not be negative."
+    assert result.errors[0] == "Line 2, quantity: A quantity cannot be negative."
     assert result.errors[-1] == "Stopped after 1000 errors."
 
 
@@ -431,7 +431,7 @@ BAD_GENEALOGY_FILES = {
     ),
     "bad-quantity": (
         "input_lot_code,output_lot_code,quantity\nL-RAW-1,L-MIX-1,-3\n",
-        ["Line 2, quantity: Must not be negative."],
+        ["Line 2, quantity: A quantity cannot be negative."],
     ),
     "missing-column": ("input_lot_code,quantity\nL-RAW-1,3\n", ["Missing column(s): output_lot_code."]),
 }
@@ -459,7 +459,7 @@ BAD_SHIPMENT_FILES = {
     ),
     "zero-quantity-and-bad-date": (
         "lot_code,consignee,quantity,shipped_on,reference\nL-FIN-1,Fresh Mart,0,2024-13-01,INV-1\n",
-        ["Line 2, quantity: Must be greater than 0.", "Line 2, shipped_on: Not a valid date"],
+        ["Line 2, quantity: The quantity must be greater than 0.", "Line 2, shipped_on: Not a valid date"],
     ),
     "missing-reference": (
         "lot_code,consignee,quantity,shipped_on,reference\nL-FIN-1,Fresh Mart,1,2024-03-10,\n",

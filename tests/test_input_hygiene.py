@@ -19,7 +19,7 @@ from app.imports.services import run_import
 from app.models import Complaint, Customer, Lot, PressInquiry, Product, Recall, RecallNotice
 from app.recalls import services as recalls
 from app.recalls import tokens
-from app.web.forms import AppForm, CleanText
+from app.web.forms import AppForm, CleanText, QuantityField
 from tests import factories
 from tests.factories import PASSWORD, RECALL_DATA
 
@@ -107,20 +107,26 @@ def test_every_text_field_of_every_form_refuses_hostile_characters(app, form_cla
         text_fields = {
             name: field
             for name, field in form._fields.items()
-            if isinstance(field, StringField) and not isinstance(field, PasswordField) and name != "csrf_token"
+            if isinstance(field, StringField)
+            and not isinstance(field, PasswordField | QuantityField)
+            and name != "csrf_token"
         }
         for name, field in text_fields.items():
             kinds = [v.kind for v in field.validators if isinstance(v, CleanText)]
             assert kinds == ["text" if isinstance(field, TextAreaField) else "line"], name
-        if not text_fields:
+        quantities = [name for name, field in form._fields.items() if isinstance(field, QuantityField)]
+        if not text_fields and not quantities:
             return
         # Each text field posted with an override (and single lines with a line break) is refused.
-        data = MultiDict({name: f"x{RLO}y" for name in text_fields})
+        data = MultiDict({name: f"x{RLO}y" for name in [*text_fields, *quantities]})
         form = form_class(formdata=data, meta={"csrf": False})
         for name in text_fields:
             field = form[name]
             field.validate(form)
             assert any("U+202E" in m for m in field.errors), (name, field.errors)
+        # Quantity fields read digits and one separator only (models.quantity): refused too.
+        for name in quantities:
+            assert form[name].data is None and not form[name].validate(form), name
 
 
 # --- through the pages ----------------------------------------------------------------------

@@ -15,7 +15,6 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.audit.verify import verify_chain
-from app.demo import load as load_demo
 from app.extensions import db
 from app.models import AuditEvent
 from app.models.db_setup import include_name
@@ -213,25 +212,100 @@ def test_0013_seals_the_existing_chain_and_records_what_it_was(empty_database, b
         db.engine.dispose()
 
 
-def test_0013_round_trip_keeps_every_record_of_the_demo_data(empty_database):
-    """The previous release's demo data (0012, SHA-256 chain) upgrade without losing a record."""
+def _legacy_answers(conn, answers: dict[int, tuple]) -> None:
+    """Write answers as revision 0012 stored them: one set of totals per notice."""
+    for notice_id, (on_hand, returned, destroyed) in answers.items():
+        conn.execute(
+            sa.text(
+                "UPDATE recall_notices SET quantity_on_hand = :h, quantity_returned = :r, quantity_destroyed = :d,"
+                " responded_at = '2026-12-01 10:00:00', response_source = 'link', response_by = 'Ann',"
+                " distributed_further = false WHERE id = :id"
+            ),
+            {"h": on_hand, "r": returned, "d": destroyed, "id": notice_id},
+        )
+
+
+def test_0014_shares_out_the_answers_recorded_before_and_loses_none(empty_database):
+    """0014: an answer of a one-lot notice becomes that lot's answer; a several-lot notice's
+    totals are shared out in proportion to what was shipped (adding up exactly) and marked; the
+    totals stay as given; an answer above what was shipped is kept (counted apart, unflagged)."""
+    from decimal import Decimal
+
+    from app.models import RecallNotice, RecallNoticeLine
+    from app.recalls import responses, services
+    from tests import factories
+
     app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database})
     with app.app_context():
         upgrade()
-        load_demo("small")
+        plant = factories.make_plant()  # Shop One: FIN-A 15 + FIN-B 3; Shop Two: FIN-A 7
+        extra = factories.make_customer(name="Shop Three")
+        factories.make_shipment(plant["a"], extra, quantity=402)
+        recall = services.propose(plant["incident"], factories.RECALL_DATA, [plant["raw"].id], plant["proposer"])
+        services.approve(recall, factories.make_user(("marketing",)), "approved", factories.PASSWORD)
         db.session.commit()
-        downgrade(revision="0012")  # the chain as the previous release wrote it
+        ids = {n.consignee_id: n.id for n in db.session.scalars(sa.select(RecallNotice))}
+        one, two, three = ids[plant["shop1"].id], ids[plant["shop2"].id], ids[extra.id]
+        lot_a, lot_b = plant["a"].id, plant["b"].id
+        recall_id = recall.id
         db.session.remove()
-        with db.engine.connect() as conn:
-            before = {t: conn.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in _DATA_TABLES}
+
+        downgrade(revision="0012")
+        with db.engine.begin() as conn:
+            assert "received_elsewhere" not in {c["name"] for c in sa.inspect(conn).get_columns("recall_notices")}
+            # Shop One: 2 on hand, 10 returned, 1.5 destroyed of its 18; Shop Two: 7 returned of 7;
+            # Shop Three: "9,999 returned" of 402, as the old form took it.
+            _legacy_answers(conn, {one: ("2", "10", "1.5"), two: ("0", "7", "0"), three: ("0", "9999", "0")})
         upgrade()
+
         with db.engine.connect() as conn:
-            after = {t: conn.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in _DATA_TABLES}
-        assert after == {**before, "audit_events": before["audit_events"] + 1}  # the upgrade's "sealed" event
-        result = verify_chain()
-        assert result.ok, result.problems
+            lines = {
+                (r.notice_id, r.lot_id): (r.quantity_on_hand, r.quantity_returned, r.quantity_destroyed)
+                for r in conn.execute(sa.select(RecallNoticeLine.__table__))
+            }
+            notices = {r.id: r for r in conn.execute(sa.select(RecallNotice.__table__))}
+        d = Decimal
+        # 15/18 and 3/18 of each total, rounded down to 0.001, the rest on FIN-A (shipped most).
+        assert lines[(one, lot_a)] == (d("1.667"), d("8.334"), d("1.250"))
+        assert lines[(one, lot_b)] == (d("0.333"), d("1.666"), d("0.250"))
+        assert lines[(two, lot_a)] == (d(0), d(7), d(0))
+        assert lines[(three, lot_a)] == (d(0), d(9999), d(0))
+        for notice_id, totals in ((one, ("2", "10", "1.5")), (two, ("0", "7", "0")), (three, ("0", "9999", "0"))):
+            row = notices[notice_id]
+            assert (row.quantity_on_hand, row.quantity_returned, row.quantity_destroyed) == tuple(map(d, totals))
+            assert sum(lines[k][1] for k in lines if k[0] == notice_id) == d(totals[1])  # adds up exactly
+            assert row.responded_at is not None and row.received_elsewhere in (False, 0)
+        assert notices[one].answer_shared_out in (True, 1) and notices[two].answer_shared_out in (False, 0)
+
+        figures = responses.effectiveness(db.session.get(type(recall), recall_id))
+        assert figures.shipped == d(427) and figures.beyond_shipped == d(9999 - 402)
+        assert figures.beyond_flagged == 0 and figures.beyond_unflagged == d(9597)
+        assert figures.accounted == d("13.5") + 7 + 402 and figures.accounted_percent <= 100
         db.session.remove()
         db.engine.dispose()
 
 
-_DATA_TABLES = ("users", "products", "customers", "lots", "shipments", "complaints", "audit_events")
+def test_0014_upgrades_a_database_of_demo_data(empty_database):
+    """The demo data, taken back to 0012 (per-lot answers and the keyed audit chain undone) and
+    upgraded again: every row is still there, and the chain verifies."""
+    from app.demo import load
+
+    app = create_app(TestConfig, {"SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade()
+        load("small")
+        db.session.commit()
+        tables = [t.name for t in db.metadata.sorted_tables]
+
+        def counts():
+            with db.engine.connect() as conn:
+                return {t: conn.scalar(sa.text(f"SELECT count(*) FROM {t}")) for t in tables}  # noqa: S608
+
+        before = counts()
+        assert before["customers"] and before["lots"] and before["shipments"]
+        db.session.remove()
+        downgrade(revision="0012")
+        upgrade()
+        assert counts() == {**before, "audit_events": before["audit_events"] + 1}  # 0013's "sealed" event
+        assert verify_chain().ok
+        db.engine.dispose()

@@ -18,15 +18,8 @@ from app.recalls import notices, responses, services, tokens
 from tests import factories
 from tests.factories import PASSWORD, RECALL_DATA
 
-ANSWER = dict(
-    confirm_receipt=True,
-    quantity_on_hand="2",
-    quantity_returned="10",
-    quantity_destroyed="1.5",
-    distributed_further="no",
-    response_by="Ann Buyer",
-    response_comment="",
-)
+# Shop One's lots: FIN-A (15 shipped) and FIN-B (3).
+ANSWER = factories.answer((2, 10, "1.5"), (0, 0, 0), confirm_receipt=True)
 
 
 @pytest.fixture
@@ -147,7 +140,7 @@ def test_a_link_response_is_taken_once_and_raises_its_alert(approved):
     alerted = sa.select(sa.func.count(OutboxMessage.id)).where(OutboxMessage.event == "recall.response_received")
     assert db.session.scalar(alerted) == 2  # the default rule names marketing: proposer and approver
 
-    replay = {**ANSWER, "quantity_on_hand": "999"}
+    replay = {**ANSWER, "lot_0_quantity_on_hand": "999"}
     with pytest.raises(responses.AlreadyAnswered):
         responses.record_response(one, replay, source="link")
     db.session.rollback()
@@ -159,11 +152,19 @@ def test_marketing_may_enter_or_correct_a_response_by_hand(approved):
     responses.record_response(one, ANSWER, source="link")
     db.session.commit()
     with pytest.raises(NotAllowed):
-        responses.record_response(one, ANSWER, source="manual", actor=factories.make_user(("sales",)))
+        responses.record_response(
+            one, ANSWER, source="manual", actor=factories.make_user(("sales",)), opened_version=one.version
+        )
     db.session.rollback()
-    responses.record_response(one, {**ANSWER, "quantity_returned": "12"}, source="manual", actor=approved["marketing"])
+    responses.record_response(
+        one,
+        {**ANSWER, "lot_0_quantity_returned": "11"},
+        source="manual",
+        actor=approved["marketing"],
+        opened_version=one.version,
+    )
     db.session.commit()
-    assert one.quantity_returned == Decimal(12) and one.response_source == "manual"
+    assert one.quantity_returned == Decimal(11) and one.response_source == "manual"
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "response corrected"))
     assert event.actor_id == approved["marketing"].id and '"10.000"' in event.changes or "10" in event.changes
 
@@ -172,12 +173,14 @@ def test_marketing_may_enter_or_correct_a_response_by_hand(approved):
     "change, field",
     [
         ({"confirm_receipt": False}, "confirm_receipt"),
-        ({"quantity_on_hand": "-1"}, "quantity_on_hand"),
-        ({"quantity_returned": "ten"}, "quantity_returned"),
-        ({"quantity_returned": "NaN"}, "quantity_returned"),
-        ({"quantity_destroyed": "1e999"}, "quantity_destroyed"),
-        ({"quantity_destroyed": "0.0001"}, "quantity_destroyed"),
-        ({"quantity_on_hand": ""}, "quantity_on_hand"),
+        ({"lot_0_quantity_on_hand": "-1"}, "lot_0_quantity_on_hand"),
+        ({"lot_0_quantity_returned": "ten"}, "lot_0_quantity_returned"),
+        ({"lot_0_quantity_returned": "NaN"}, "lot_0_quantity_returned"),
+        ({"lot_1_quantity_destroyed": "1e999"}, "lot_1_quantity_destroyed"),
+        ({"lot_1_quantity_destroyed": "0.0001"}, "lot_1_quantity_destroyed"),
+        ({"lot_0_quantity_on_hand": ""}, "lot_0_quantity_on_hand"),
+        ({"lot_1_quantity_returned": "2,500"}, "lot_1_quantity_returned"),
+        ({"lot_1_quantity_returned": "4"}, "lot_1_received_elsewhere"),  # 4 of the 3 shipped
         ({"distributed_further": "maybe"}, "distributed_further"),
         ({"response_by": " "}, "response_by"),
         ({"response_by": "x" * 121}, "response_by"),
@@ -208,9 +211,7 @@ def test_effectiveness_and_mass_balance_arithmetic(approved):
     assert (empty.sample_share, empty.sample_size) == (10, 1)  # level C: 10% of 2, rounded up
 
     responses.record_response(one, ANSWER, source="link")  # 2 + 10 + 1.5 of the 18 shipped
-    responses.record_response(
-        two, {**ANSWER, "quantity_on_hand": "0", "quantity_returned": "7", "quantity_destroyed": "0"}, source="link"
-    )
+    responses.record_response(two, factories.answer((0, 7, 0)), source="link")  # Shop Two: 7 of FIN-A
     db.session.commit()
     figures = responses.effectiveness(recall)
     assert figures.responded == 2 and figures.notified == 2  # an answer proves the notice arrived
@@ -238,15 +239,14 @@ def test_replacement_quantities_per_product(approved):
     other = factories.make_product(name="Oat bar 12-pack")
     approved["b"].product_id = other.id
     db.session.commit()
-    responses.record_response(
-        approved["one"], {**ANSWER, "quantity_on_hand": "6", "quantity_returned": "12"}, source="link"
-    )
+    # the new product sorts first: FIN-B is the first lot of the form now
+    responses.record_response(approved["one"], factories.answer((1, 2, 0), (5, 10, 0)), source="link")
     db.session.commit()
     needs = {n.product: n for n in responses.replacement_needs(approved["recall"])}
     assert needs["Oat bar 12-pack"].shipped == Decimal(3)
-    assert needs["Oat bar 12-pack"].needed == Decimal(3)  # (6 + 12) × 3/18
+    assert needs["Oat bar 12-pack"].needed == Decimal(3)  # FIN-B: 1 on hand + 2 returned
     first = next(n for name, n in needs.items() if name != "Oat bar 12-pack")
-    assert first.shipped == Decimal(22) and first.needed == Decimal(15)  # (6 + 12) × 15/18
+    assert first.shipped == Decimal(22) and first.needed == Decimal(15)  # FIN-A: 5 + 10
 
 
 def test_reminders_go_to_those_told_by_email_who_have_not_answered(approved, smtp_server, recall_app):

@@ -19,15 +19,13 @@ from app.recalls import services, tokens
 from tests import factories
 from tests.factories import PASSWORD, RECALL_DATA
 
-ANSWER = dict(
-    confirm_receipt="y",
-    quantity_on_hand="2",
-    quantity_returned="10",
-    quantity_destroyed="1.5",
-    distributed_further="no",
-    response_by="Ann Buyer",
-    response_comment="Told by phone",
-)
+# The first lot's answer (Shop Two: 7 of FIN-A; Shop One: 15 of FIN-A, then 3 of FIN-B).
+ANSWER = factories.answer((2, 3, "1.5"), (0, 0, 0), response_comment="Told by phone")
+
+
+def versioned(notice) -> dict:
+    """ANSWER posted from the notice's current version, as the opened form would."""
+    return {**ANSWER, "version": fresh(notice).version}
 
 
 @pytest.fixture
@@ -240,7 +238,7 @@ def test_csv_lists_every_consignee_safely(app, login_as):
     plant = approve(extra_consignees=['=HYPERLINK("http://evil.example","x")', "@SUM(A1)"])
     client = login_as("sales")
     client_m = login_as("marketing")
-    client_m.post(f"/recalls/{plant['recall'].id}/notices/{plant['two'].id}/response", data=ANSWER)
+    client_m.post(f"/recalls/{plant['recall'].id}/notices/{plant['two'].id}/response", data=versioned(plant["two"]))
     response = client.get(f"{plant['base']}?format=csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -252,7 +250,8 @@ def test_csv_lists_every_consignee_safely(app, login_as):
     assert '\'=HYPERLINK("http://evil.example","x")' in by_name and "'@SUM(A1)" in by_name
     two = by_name["Shop Two"]
     assert two["email"] == "" and Decimal(two["quantity_shipped"]) == 7 and two["state"] == "pending"
-    assert two["responded_at_utc"] and Decimal(two["returned"]) == 10 and two["distributed_further"] == "no"
+    assert two["responded_at_utc"] and two["returned"] == "3" and two["distributed_further"] == "no"
+    assert two["destroyed"] == "1.5" and two["received_elsewhere"] == "no"  # no trailing zeros
     assert two["answered_by"] == "Ann Buyer" and two["reminders"] == "0"
     filtered = client.get(f"{plant['base']}?format=csv&responded=yes").get_data(as_text=True)
     assert len(list(csv.reader(io.StringIO(filtered.lstrip("\ufeff"))))) == 2
@@ -330,25 +329,26 @@ def test_enter_and_correct_a_response_by_hand(approved, login_as):
     page = client.get(url).get_data(as_text=True)
     assert "Enter the response" in page and "FIN-A" in page and "The consignee confirmed" in page
 
-    response = client.post(url, data=ANSWER, follow_redirects=True)
+    response = client.post(url, data=versioned(approved["two"]), follow_redirects=True)
     assert "Shop Two: response recorded." in response.get_data(as_text=True)
     notice = fresh(approved["two"])
     assert notice.response_source == "manual" and notice.responded_at is not None
     assert (notice.quantity_on_hand, notice.quantity_returned, notice.quantity_destroyed) == (
         Decimal(2),
-        Decimal(10),
+        Decimal(3),
         Decimal("1.5"),
     )
     answered_at = notice.responded_at
 
     page = client.get(url).get_data(as_text=True)
-    assert "Correct the response" in page and 'value="10"' in page and 'value="1.5"' in page
+    assert "Correct the response" in page and 'value="3"' in page and 'value="1.5"' in page
     assert 'value="Ann Buyer"' in page and '<input checked class="form-check-input" id="distributed_further-0"' in page
 
-    response = client.post(url, data={**ANSWER, "quantity_returned": "12", "distributed_further": "yes"})
+    data = {**versioned(approved["two"]), "lot_0_quantity_returned": "3.5", "distributed_further": "yes"}
+    response = client.post(url, data=data)
     assert response.status_code == 302
     notice = fresh(approved["two"])
-    assert notice.quantity_returned == Decimal(12) and notice.distributed_further is True
+    assert notice.quantity_returned == Decimal("3.5") and notice.distributed_further is True
     assert notice.responded_at == answered_at  # a correction keeps when they answered
     corrected = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "response corrected"))
     assert corrected.actor_id == client.user.id
@@ -358,16 +358,16 @@ def test_enter_and_correct_a_response_by_hand(approved, login_as):
     "change, message",
     [
         ({"confirm_receipt": None}, "Tick the box"),
-        ({"quantity_on_hand": "-1"}, "cannot be negative"),
-        ({"quantity_returned": "ten"}, "Enter a number"),
+        ({"lot_0_quantity_on_hand": "-1"}, "cannot be negative"),
+        ({"lot_0_quantity_returned": "ten"}, "Enter a number"),
         ({"distributed_further": "maybe"}, "yes or no"),
         ({"response_by": ""}, "Give the name"),
-        ({"quantity_destroyed": "<script>alert(1)</script>"}, "Enter a number"),
+        ({"lot_1_quantity_destroyed": "<script>alert(1)</script>"}, "Enter a number"),
     ],
 )
 def test_bad_responses_are_refused_and_change_nothing(approved, login_as, change, message):
     client = login_as("marketing")
-    data = {k: v for k, v in {**ANSWER, **change}.items() if v is not None}
+    data = {k: v for k, v in {**versioned(approved["one"]), **change}.items() if v is not None}
     before = audit_count()
     response = client.post(f"{approved['base']}/{approved['one'].id}/response", data=data)
     assert response.status_code == 422
@@ -382,7 +382,7 @@ def test_bad_responses_are_refused_and_change_nothing(approved, login_as, change
 def test_effectiveness_page_shows_the_figures(approved, login_as):
     marketing = login_as("marketing")
     recall = approved["recall"]
-    marketing.post(f"{approved['base']}/{approved['two'].id}/response", data=ANSWER)  # 2+10+1.5 of 7
+    marketing.post(f"{approved['base']}/{approved['two'].id}/response", data=versioned(approved["two"]))  # 6.5 of 7
     client = login_as("production")
     page = client.get(f"/recalls/{recall.id}/effectiveness").get_data(as_text=True)
     assert 'id="notified-figure">1 of 2 (50.0%)' in page
@@ -392,11 +392,11 @@ def test_effectiveness_page_shows_the_figures(approved, login_as):
     for label, value in (
         ("Shipped to consignees", "25"),
         ("Reported on hand", "2"),
-        ("Returned", "10"),
+        ("Returned", "3"),
         ("Destroyed", "1.5"),
-        ("Accounted for", "<strong>13.5</strong>"),
-        ("Unaccounted", "11.5"),
-        ("Accounted for, %", "54.0%"),
+        ("Accounted for", "<strong>6.5</strong>"),
+        ("Unaccounted", "18.5"),
+        ("Accounted for, %", "26.0%"),
     ):
         assert f'<th scope="row">{label}</th><td class="text-end' in balance
         assert value in balance.split(f">{label}</th>")[1].split("</tr>")[0]
@@ -420,10 +420,8 @@ def test_detail_page_links_to_notices_and_summarises_them(approved, login_as):
 
 def test_replacement_request_appears_for_remedy_replace(app, login_as):
     plant = approve(remedy="replace")
-    login_as("marketing").post(
-        f"{plant['base']}/{plant['one'].id}/response",
-        data={**ANSWER, "quantity_on_hand": "6", "quantity_returned": "12", "quantity_destroyed": "0"},
-    )
+    data = factories.answer_for(plant["one"], {"FIN-A": (5, 10, 0), "FIN-B": (1, 2, 0)}, version=plant["one"].version)
+    login_as("marketing").post(f"{plant['base']}/{plant['one'].id}/response", data=data)
     page = login_as("production").get(f"/recalls/{plant['recall'].id}").get_data(as_text=True)
     table = page[page.index('id="replacement"') : page.index("</table>", page.index('id="replacement"'))]
 
@@ -431,7 +429,7 @@ def test_replacement_request_appears_for_remedy_replace(app, login_as):
         row = table[table.index(f"<td>{product}</td>") : table.index("</tr>", table.index(f"<td>{product}</td>"))]
         return [cell.rsplit(">", 1)[-1] for cell in row.replace("</strong>", "").split("</td>")[1:5]]
 
-    # Shop One had 15 of FIN-A's product and 3 of FIN-B's; its 6 on hand and 12 returned are
-    # shared out 15/18 and 3/18. Shop Two (7 of FIN-A) has not answered.
+    # Shop One had 15 of FIN-A's product and 3 of FIN-B's and answered each lot; Shop Two (7
+    # of FIN-A) has not answered.
     assert cells(plant["a"].product.name) == ["22", "5", "10", "15"]
     assert cells(plant["b"].product.name) == ["3", "1", "2", "3"]

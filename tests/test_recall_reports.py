@@ -22,15 +22,7 @@ from tests.factories import PASSWORD, RECALL_DATA
 
 ZONE = "Europe/Berlin"
 HOSTILE = 'Sieve <b>bold</b> <script>alert("x")</script> & </font>'
-ANSWER = dict(
-    confirm_receipt=True,
-    quantity_on_hand="2",
-    quantity_returned="10",
-    quantity_destroyed="1.5",
-    distributed_further="no",
-    response_by="Ann Buyer",
-    response_comment="",
-)
+ANSWER = factories.answer((2, 10, "1.5"), (0, 0, 0))  # Shop One: FIN-A (15 shipped), FIN-B (3)
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -87,7 +79,8 @@ def reported(approved, recall_app):
     db.session.commit()
     assert Worker(recall_app).run_once().sent == 1
     notices.record_notification(approved["two"], "phone", None, "Told the manager", marketing)
-    responses.record_response(approved["one"], ANSWER, source="manual", actor=marketing)
+    one = approved["one"]
+    responses.record_response(one, ANSWER, source="manual", actor=marketing, opened_version=one.version)
     db.session.commit()
     return approved
 
@@ -239,7 +232,7 @@ def test_a_recall_of_1200_consignees_spans_pages(recall_app):
     total = len(report.pages)
     assert total > 20 and f"page {total} of {total}" in report.pages[-1].extract_text()
     assert "1,202 consignee(s) received lots in scope" in " ".join(report.pages[0].extract_text().split())
-    assert "Store 1200 1,200" in text_from_end(report, "Store 1200")  # the last consignee, by name
+    assert "Store 1200 1200" in text_from_end(report, "Store 1200")  # the last consignee, by name
     status = PdfReader(io.BytesIO(build_status_report(recall_report_data(recall, with_timeline=False))))
     assert "Store 1200" in text_from_end(status, "Store 1200")
     assert "1,202 consignee(s) have not responded" in text_from_end(status, "have not responded")

@@ -12,15 +12,8 @@ from app.recalls import services, tokens
 from tests import factories
 from tests.factories import PASSWORD, RECALL_DATA
 
-FORM = dict(
-    confirm_receipt="y",
-    quantity_on_hand="4",
-    quantity_returned="6",
-    quantity_destroyed="0",
-    distributed_further="no",
-    response_by="Ann Buyer",
-    response_comment="Pulled from the shelf on Monday.",
-)
+# Shop One's lots: FIN-A (15 shipped), FIN-B (3).
+FORM = factories.answer((4, 6, 0), (0, 0, 0), response_comment="Pulled from the shelf on Monday.")
 
 
 def _approved_notice():
@@ -56,7 +49,7 @@ def test_an_answer_is_recorded_once_and_a_replay_changes_nothing(client, notice)
     assert saved.responded_at is not None and saved.response_source == "link" and saved.quantity_returned == 6
     first = saved.responded_at
 
-    replay = client.post(url(notice), data={**FORM, "quantity_returned": "999"})
+    replay = client.post(url(notice), data={**FORM, "lot_0_quantity_returned": "999"})
     assert replay.status_code == 200 and "answered on" in replay.get_data(as_text=True)
     db.session.expire_all()
     again = db.session.get(RecallNotice, notice.id)
@@ -106,9 +99,9 @@ def test_the_link_expires_when_the_recall_is_terminated(client, app):
     "change, message",
     [
         ({"confirm_receipt": ""}, "confirm you received"),
-        ({"quantity_on_hand": "-3"}, "cannot be negative"),
-        ({"quantity_returned": "lots"}, "Enter a number"),
-        ({"quantity_destroyed": "Infinity"}, "Enter a number"),
+        ({"lot_0_quantity_on_hand": "-3"}, "cannot be negative"),
+        ({"lot_0_quantity_returned": "lots"}, "Enter a number"),
+        ({"lot_1_quantity_destroyed": "Infinity"}, "Enter a number"),
         ({"distributed_further": "perhaps"}, "yes or no"),
         ({"response_by": ""}, "name"),
         ({"response_comment": "z" * 5000}, "2000"),
@@ -177,7 +170,7 @@ def test_an_answer_recorded_meanwhile_shows_that_answer(client, notice, monkeypa
     real = routes.record_response
 
     def other_tab_first(target, data, *, source):
-        real(target, {**data, "quantity_returned": 2}, source=source)
+        real(target, {**data, "lot_0_quantity_returned": 2}, source=source)
         db.session.commit()
         if seen_as == "stale":
             raise StaleDataError("the row's version moved")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ..extensions import db
+from ..models import Lot, RecallNoticeLine
+from ..models.quantity import format_quantity
 
 HIGH_SEVERITY = 4  # severity at or above which an alert is high priority
 
@@ -268,6 +270,29 @@ def inquiry_deadline(q, hours: int | None = None, **_) -> Described:
     )
 
 
+def _lot_answers(notice) -> list[tuple[str, str]]:
+    """One fact per lot answered: "Lot FIN-A": "on hand 4 · returned 6 · destroyed 0 of 15 bags"."""
+    rows = db.session.execute(
+        sa.select(RecallNoticeLine, Lot.code, Lot.unit)
+        .join(Lot, Lot.id == RecallNoticeLine.lot_id)
+        .where(RecallNoticeLine.notice_id == notice.id)
+        .order_by(Lot.code)
+    ).all()
+    facts = []
+    for line, code, unit in rows:
+        answer = " · ".join(
+            f"{label} {format_quantity(getattr(line, name))}"
+            for label, name in (
+                ("on hand", "quantity_on_hand"),
+                ("returned", "quantity_returned"),
+                ("destroyed", "quantity_destroyed"),
+            )
+        )
+        elsewhere = " (also received from elsewhere)" if line.received_elsewhere else ""
+        facts.append((f"Lot {code}", f"{answer} of {format_quantity(line.quantity, unit)} shipped{elsewhere}"))
+    return facts
+
+
 def recall_response(notice, **_) -> Described:
     r = notice.recall
     described = _recall(
@@ -278,9 +303,7 @@ def recall_response(notice, **_) -> Described:
     )
     described.facts = [
         ("Consignee", notice.consignee.name),
-        ("On hand", notice.quantity_on_hand),
-        ("Returned", notice.quantity_returned),
-        ("Destroyed", notice.quantity_destroyed),
+        *_lot_answers(notice),
         ("Distributed further", "YES" if notice.distributed_further else "no"),
     ]
     return described

@@ -6,18 +6,17 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    DecimalField,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.validators import ValidationError as FieldError
 
 from ..models import CATEGORIES, CHANNELS
 from ..models.types import utcnow
 from ..web.filters import MAX_ID
-from ..web.forms import AppForm, ConfirmForm, RiskFields, VersionedForm, none_if_empty, strip
+from ..web.forms import AppForm, ConfirmForm, QuantityField, RiskFields, VersionedForm, none_if_empty, strip
 
 
 class ComplaintForm(VersionedForm):
@@ -52,14 +51,7 @@ class ComplaintForm(VersionedForm):
         filters=[none_if_empty],
         description="Exactly as the customer read them, separated by commas. Unknown lots are kept.",
     )
-    quantity_affected = DecimalField(
-        "Quantity affected",
-        places=3,
-        validators=[
-            Optional(),
-            NumberRange(min=0, max=1_000_000_000, message="Enter a quantity between 0 and 1,000,000,000."),
-        ],
-    )
+    quantity_affected = QuantityField("Quantity affected", validators=[Optional()])
     description = TextAreaField(
         "What happened",
         validators=[DataRequired(message="Describe what happened."), Length(max=10_000)],

@@ -7,15 +7,14 @@ WTForms would cost tens of microseconds per field; a million-row file needs a fe
 import re
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from .. import hygiene
+from ..models.quantity import QuantityError, parse_quantity
 
 Parser = Callable[[str], Any]
 
-MAX_QUANTITY = Decimal(1_000_000_000)
-_MILLI = Decimal("0.001")  # Numeric(14, 3): three decimal places are stored
 _BAD_CODE = re.compile(r"[\s,;\x00-\x1f\x7f]")
 
 
@@ -66,26 +65,15 @@ def choice(options: tuple[str, ...]) -> Parser:
 
 
 def quantity(positive: bool = False) -> Parser:
-    """A decimal ≥ 0 (or > 0) and ≤ 1e9 with at most three decimal places."""
+    """A decimal ≥ 0 (or > 0) and ≤ 1e9 with at most three decimal places, in a file's format
+    (models.quantity.parse_quantity, machine=True: digits and a dot, 12.500 is 12.5). Refused
+    rather than rounded: a silently rounded value would never compare equal on re-import."""
 
     def parse(raw: str) -> Decimal:
         try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise FieldError("Not a number; use digits and a dot, like 12.5.") from None
-        if not value.is_finite():
-            raise FieldError("Not a number; use digits and a dot, like 12.5.")
-        if positive and value <= 0:
-            raise FieldError("Must be greater than 0.")
-        if value < 0:
-            raise FieldError("Must not be negative.")
-        if value > MAX_QUANTITY:
-            raise FieldError("Must be at most 1000000000.")
-        rounded = value.quantize(_MILLI)
-        # Refuse rather than round: a silently rounded value would never compare equal on re-import.
-        if rounded != value:
-            raise FieldError("At most 3 decimal places.")
-        return rounded
+            return parse_quantity(raw, positive=positive, machine=True)
+        except QuantityError as error:
+            raise FieldError(str(error)) from None
 
     return parse
 

@@ -124,9 +124,18 @@ class RecallNotice(db.Model):
     responded_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, nullable=True, index=True)
     response_source: so.Mapped[str | None] = so.mapped_column(sa.String(10), nullable=True)  # link | manual
     response_by: so.Mapped[str | None] = so.mapped_column(sa.String(RESPONSE_NAME_LIMIT), nullable=True)  # who answered
+    # The answer's totals over the notice's lots (each lot's own answer is on its line, in
+    # its unit). Answers given before per-lot answers (migration 0014) were these totals
+    # only: they are kept here as given, and shared out onto the lines (answer_shared_out).
     quantity_on_hand: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)
     quantity_returned: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)
     quantity_destroyed: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)
+    # The consignee said they also had some of a lot from elsewhere: more than was shipped
+    # to them is accounted for (on purpose, see the lines).
+    received_elsewhere: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # An answer for all lots together, given before per-lot answers, shared out by migration
+    # 0014 in proportion to the quantity of each lot shipped (the totals above are as given).
+    answer_shared_out: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False, server_default=sa.false())
     distributed_further: so.Mapped[bool | None] = so.mapped_column(sa.Boolean, nullable=True)
     response_comment: so.Mapped[str | None] = so.mapped_column(sa.Text, nullable=True)
     version: so.Mapped[int] = so.mapped_column(sa.Integer, default=1)
@@ -146,11 +155,26 @@ class RecallNotice(db.Model):
 
 
 class RecallNoticeLine(db.Model):
-    """Quantity of one lot shipped to the notice's consignee (what the letter lists)."""
+    """Quantity of one lot shipped to the notice's consignee (what the letter lists), and the
+    consignee's answer for that lot."""
 
     __tablename__ = "recall_notice_lines"
     notice_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("recall_notices.id", ondelete="CASCADE"), primary_key=True
     )
     lot_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("lots.id"), primary_key=True)
-    quantity: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 3))
+    quantity: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(14, 3))  # shipped, in the lot's unit
+    # The consignee's answer for this lot, in the lot's unit (None until answered).
+    quantity_on_hand: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)
+    quantity_returned: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)
+    quantity_destroyed: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(14, 3), nullable=True)
+    # They said they also had this lot from elsewhere: more than `quantity` may be accounted for.
+    received_elsewhere: so.Mapped[bool] = so.mapped_column(sa.Boolean, default=False, server_default=sa.false())
+
+    @property
+    def accounted_for(self) -> Decimal:
+        """On hand + returned + destroyed of this lot, as answered."""
+        return sum(
+            (q or Decimal(0) for q in (self.quantity_on_hand, self.quantity_returned, self.quantity_destroyed)),
+            Decimal(0),
+        )

@@ -1,15 +1,13 @@
 """Forms of the notices pages: a notification given by hand, a response entered by marketing.
 The rules (allowed methods, times, quantities) are checked by the services, which name the field."""
 
-from decimal import Decimal
-
 from wtforms import DateTimeLocalField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from ..web.forms import AppForm, strip
+from ..web.forms import AppForm, VersionedForm, strip
 from ..web.response_form import ResponseForm
 from .notices import HAND_METHODS, NOTE_LIMIT
-from .responses import QUANTITIES
+from .responses import ELSEWHERE, QUANTITIES
 
 
 class NotifyForm(AppForm):
@@ -32,9 +30,10 @@ class NotifyForm(AppForm):
     )
 
 
-class ManualResponseForm(ResponseForm):
+class ManualResponseForm(ResponseForm, VersionedForm):
     """The public response form (same fields and checks), worded for marketing entering what
-    a consignee said by phone, letter or email."""
+    a consignee said by phone, letter or email; it carries the notice's version, so two people
+    saving one response do not lose a change silently."""
 
     LABELS = {
         "confirm_receipt": "The consignee confirmed they received the recall notice",
@@ -50,19 +49,13 @@ class ManualResponseForm(ResponseForm):
         self.distributed_further.choices = [("no", "No"), ("yes", "Yes — they passed the notice on")]
 
     def fill_from(self, notice) -> None:
-        """Prefill with the answer already stored (a correction starts from it)."""
+        """Prefill with the answer already stored (a correction starts from it), lot by lot."""
         self.confirm_receipt.data = True
-        for name in QUANTITIES:
-            getattr(self, name).data = _plain(getattr(notice, name))
+        for line, quantities, elsewhere in self.lot_rows:
+            for name in QUANTITIES:
+                quantities[name].data = getattr(line.line, name)
+            elsewhere.data = getattr(line.line, ELSEWHERE)
         if notice.distributed_further is not None:
             self.distributed_further.data = "yes" if notice.distributed_further else "no"
         self.response_by.data = notice.response_by
         self.response_comment.data = notice.response_comment
-
-
-def _plain(value: Decimal | None) -> str:
-    """12.000 → "12", 2.500 → "2.5" (as the person typed it)."""
-    if value is None:
-        return ""
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text

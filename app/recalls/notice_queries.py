@@ -10,9 +10,10 @@ from flask_sqlalchemy.pagination import SelectPagination
 
 from ..extensions import db
 from ..models import Customer, OutboxMessage, Recall, RecallNotice
+from ..models.quantity import format_quantity
 from ..web.filters import FilterParser, like_pattern
 from .notices import _with_email as has_email
-from .responses import notification_state, notified_at
+from .responses import notification_state, notified_at, over_reported_clause
 
 STATES = {
     "pending": "Not yet notified",
@@ -91,6 +92,9 @@ class NoticeFilters:
             RecallNotice.distributed_further,
             RecallNotice.response_by,
             RecallNotice.reminders,
+            RecallNotice.received_elsewhere,
+            over_reported_clause(),
+            RecallNotice.answer_shared_out,
         ).where(RecallNotice.recall_id == recall.id)
         return self._filtered(stmt)
 
@@ -129,11 +133,19 @@ CSV_HEADER = [
     "distributed_further",
     "answered_by",
     "reminders",
+    "received_elsewhere",
+    "above_shipped_unexplained",
+    "answered_for_all_lots_together",
 ]
 
 
 def _iso(value) -> str:
     return value.isoformat() if value else ""
+
+
+def _plain(value) -> str:
+    """A quantity as a spreadsheet reads it: 113, 1.5 (no trailing zeros, no grouping)."""
+    return format_quantity(value, group="")
 
 
 def _yes_no(value) -> str:
@@ -158,22 +170,28 @@ def csv_rows(filters: NoticeFilters, recall: Recall):
         further,
         by,
         n,
+        elsewhere,
+        over,
+        shared,
     ) in result:
         yield [
             name,
             email or "",
             phone or "",
-            shipped,
+            _plain(shipped),
             state,
             method or "",
             _iso(when),
             _iso(responded),
-            "" if on_hand is None else on_hand,
-            "" if returned is None else returned,
-            "" if destroyed is None else destroyed,
+            _plain(on_hand),
+            _plain(returned),
+            _plain(destroyed),
             _yes_no(further),
             by or "",
             n,
+            _yes_no(elsewhere) if responded else "",
+            _yes_no(over) if responded else "",
+            _yes_no(shared) if responded else "",
         ]
 
 

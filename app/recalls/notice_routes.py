@@ -12,7 +12,7 @@ from ..models.types import utcnow
 from ..permissions import Permission, permission_required
 from ..web.csv_export import csv_response
 from ..web.filters import FilterParser, whole_number
-from ..web.forms import ConfirmForm
+from ..web.forms import ConfirmForm, conflict_page
 from ..web.submit import submit
 from ..web.zones import local_to_utc, user_zone
 from ..workflow import RECALL
@@ -186,30 +186,41 @@ def record_notification(recall_id: int, notice_id: int):
 @permission_required(Permission.RECALL_MANAGE)
 def enter_response(recall_id: int, notice_id: int):
     notice = _notice_of(recall_id, notice_id)
-    form = ManualResponseForm()
+    form = ManualResponseForm.for_lines(responses.answer_lines(notice))
     if request.method == "GET":
+        form.version.data = notice.version
         if notice.responded_at is not None:
             form.fill_from(notice)
         if not accepts_responses(notice.recall):
             flash(f"Recall {notice.recall.reference} no longer takes responses.", "warning")
+
+    def page(saved: RecallNotice, conflict: bool = False):
+        return render_template(
+            "recalls/response_form.html",
+            form=form,
+            notice=saved,
+            recall=saved.recall,
+            lines=letter_lines(saved.id),
+            saved_answers=responses.answer_lines(saved) if conflict else None,
+        )
+
     if form.validate_on_submit():
         verb = "corrected" if notice.responded_at is not None else "recorded"
-        result = _save(
+        result = submit(
             form,
-            lambda: responses.record_response(notice, form.to_data(), source="manual", actor=current_user),
-            notice,
-            f"{notice.consignee.name}: response {verb}.",
+            lambda: responses.record_response(
+                notice, form.to_data(), source="manual", actor=current_user, opened_version=form.opened_version()
+            ),
+            success_url=url_for("recalls.notices", recall_id=notice.recall_id),
+            done=f"{notice.consignee.name}: response {verb}.",
+            kind="notice",
+            on_stale=lambda: conflict_page(
+                form, RecallNotice, notice_id, "response", lambda saved: page(saved, conflict=True)
+            ),
         )
         if not isinstance(result, int):
             return result
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "recalls/response_form.html",
-        form=form,
-        notice=notice,
-        recall=notice.recall,
-        lines=letter_lines(notice.id),
-    ), status
+    return page(notice), 422 if request.method == "POST" else 200
 
 
 @bp.route("/<int:recall_id>/effectiveness", endpoint="effectiveness")

@@ -57,7 +57,7 @@ from ..signatures.services import signatures_for
 from ..trends.queries import recall_info, response_curves
 from ..web.zones import company_zone
 from ..workflow import LOT, RECALL, STATEMENT
-from .responses import effectiveness, notification_state, notified_at, replacement_needs
+from .responses import effectiveness, notification_state, notified_at, over_reported_clause, replacement_needs
 
 # Audit events about one consignee each. A recall of thousands of consignees has thousands
 # of them, which the consignee table already shows row by row: past TIMELINE_DETAIL they
@@ -142,6 +142,8 @@ def consignee_chunks(
             RecallNotice.quantity_returned,
             RecallNotice.quantity_destroyed,
             RecallNotice.distributed_further,
+            RecallNotice.received_elsewhere,
+            over_reported_clause().label("over_reported"),
         )
         .join(Customer, Customer.id == RecallNotice.consignee_id)
         .outerjoin(OutboxMessage, OutboxMessage.id == RecallNotice.outbox_id)
@@ -167,6 +169,8 @@ def consignee_chunks(
                 returned=r.quantity_returned,
                 destroyed=r.quantity_destroyed,
                 distributed_further=r.distributed_further,
+                received_elsewhere=bool(r.received_elsewhere),
+                over_reported=bool(r.over_reported),
             )
             for r in rows
         ]

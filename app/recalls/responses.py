@@ -4,15 +4,16 @@ add up to: the effectiveness figures, the mass balance and the replacement quant
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from .. import events
 from ..audit import services as audit
-from ..errors import NotAllowed, ValidationError
+from ..errors import NotAllowed, StaleRecord, ValidationError
 from ..extensions import db
 from ..models import Lot, OutboxMessage, Product, Recall, RecallNotice, RecallNoticeLine
+from ..models.quantity import QuantityError, format_quantity, parse_quantity
 from ..models.recall import RESPONSE_COMMENT_LIMIT, RESPONSE_NAME_LIMIT
 from ..models.types import utcnow
 from ..permissions import Permission
@@ -20,11 +21,11 @@ from ..reports.recall.data import Effectiveness, ReplacementNeed
 from .services import accepts_responses
 
 QUANTITIES = ("quantity_on_hand", "quantity_returned", "quantity_destroyed")
-MAX_QUANTITY = Decimal("99999999999")  # fits Numeric(14, 3)
+ELSEWHERE = "received_elsewhere"
 LABELS = {
-    "quantity_on_hand": "Quantity on hand",
-    "quantity_returned": "Quantity returned",
-    "quantity_destroyed": "Quantity destroyed",
+    "quantity_on_hand": "on hand",
+    "quantity_returned": "returned",
+    "quantity_destroyed": "destroyed",
     "distributed_further": "Distributed further",
     "response_by": "Your name",
     "response_comment": "Comment",
@@ -32,6 +33,7 @@ LABELS = {
 }
 # Share of consignees to check for each effectiveness level (21 CFR 7.42(b)(3)); B is per recall.
 LEVEL_SHARE = {"A": 100, "C": 10, "D": 2, "E": 0}
+_YES = (True, "y", "yes", "1", "true", "on")
 
 
 @dataclass(frozen=True)
@@ -42,40 +44,85 @@ class Consignee:
     id: None = None
 
 
+@dataclass(frozen=True)
+class AnswerLine:
+    """One lot shipped to the notice's consignee, as the response form and pages show it."""
+
+    line: RecallNoticeLine
+    code: str
+    product: str
+    unit: str
+
+    @property
+    def lot_id(self) -> int:
+        return self.line.lot_id
+
+    @property
+    def shipped(self) -> Decimal:
+        return self.line.quantity
+
+    @property
+    def over_shipped(self) -> bool:
+        """More of this lot accounted for than was shipped (flagged or not)."""
+        return self.line.accounted_for > self.line.quantity
+
+
 class AlreadyAnswered(ValidationError):
     """The link was used already: a replayed submission changes nothing."""
 
 
-def _quantity(raw, errors: dict, name: str) -> Decimal | None:
-    if raw is None or (isinstance(raw, str) and not raw.strip()):
-        errors[name] = ["Enter a number (0 if none)."]
-        return None
-    try:
-        value = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace(",", ""))
-    except (InvalidOperation, ValueError):
-        errors[name] = ["Enter a number, such as 0, 12 or 2.5."]
-        return None
-    if not value.is_finite():
-        errors[name] = ["Enter a number, such as 0, 12 or 2.5."]
-    elif value < 0:
-        errors[name] = ["A quantity cannot be negative."]
-    elif value > MAX_QUANTITY:
-        errors[name] = ["This quantity is too large."]
-    elif value != value.quantize(Decimal("0.001")):
-        errors[name] = ["Use at most 3 decimal places."]
-    else:
-        return value
-    return None
+def answer_field(position: int, name: str) -> str:
+    """The form field (and error key) of the answer for the notice's `position`-th lot in
+    `answer_lines` order: lot_0_quantity_on_hand. Positions, not lot ids: a notice's lots
+    are a snapshot taken at approval and never change, and the form's field names stay the
+    same for every notice."""
+    return f"lot_{position}_{name}"
 
 
-def validate_response(data: dict) -> dict:
-    """The consignee's answer, checked field by field; raises ValidationError naming the field."""
+def answer_lines(notice: RecallNotice) -> list[AnswerLine]:
+    """The notice's lots with their answers, by product and lot code, in one query."""
+    rows = db.session.execute(
+        sa.select(RecallNoticeLine, Lot.code, Product.name, Lot.unit)
+        .join(Lot, Lot.id == RecallNoticeLine.lot_id)
+        .join(Product, Product.id == Lot.product_id)
+        .where(RecallNoticeLine.notice_id == notice.id)
+        .order_by(Product.name, Lot.code)
+    ).all()
+    return [AnswerLine(line, code, product, unit) for line, code, product, unit in rows]
+
+
+def _lot_answer(data: dict, position: int, item: AnswerLine, errors: dict) -> dict:
+    """One lot's three quantities and flag, checked; an answer above what was shipped of the
+    lot is refused unless the consignee says they also had it from elsewhere."""
+    values = {}
+    for name in QUANTITIES:
+        key = answer_field(position, name)
+        try:
+            values[name] = parse_quantity(data.get(key))
+        except QuantityError as error:
+            errors[key] = [f"Lot {item.code}, {LABELS[name]}: {error}"]
+            values[name] = None
+    values[ELSEWHERE] = data.get(answer_field(position, ELSEWHERE)) in _YES
+    if any(values[name] is None for name in QUANTITIES):
+        return values
+    accounted = sum((values[name] for name in QUANTITIES), Decimal(0))
+    if accounted > item.shipped and not values[ELSEWHERE]:
+        errors[answer_field(position, ELSEWHERE)] = [
+            f"Lot {item.code}: {format_quantity(accounted, item.unit)} accounted for, but "
+            f"{format_quantity(item.shipped, item.unit)} were shipped to you. Correct the quantities, or "
+            "tick “We also received this lot from elsewhere” if you had more of it from another source."
+        ]
+    return values
+
+
+def validate_response(data: dict, lines: list[AnswerLine]) -> tuple[dict, dict[int, dict]]:
+    """The consignee's answer, checked field by field: (the notice's values, each lot's
+    answer by lot id); raises ValidationError naming the field."""
     errors: dict[str, list[str]] = {}
     values: dict = {}
     if not data.get("confirm_receipt"):
         errors["confirm_receipt"] = ["Tick the box to confirm you received the recall notice."]
-    for name in QUANTITIES:
-        values[name] = _quantity(data.get(name), errors, name)
+    lots = {item.lot_id: _lot_answer(data, i, item, errors) for i, item in enumerate(lines)}
     further = data.get("distributed_further")
     if further in (True, "yes", "y", "1", "true"):
         values["distributed_further"] = True
@@ -94,19 +141,37 @@ def validate_response(data: dict) -> dict:
         errors["response_comment"] = [f"Keep the comment under {RESPONSE_COMMENT_LIMIT} characters."]
     values["response_comment"] = comment or None
     if errors:
-        first = next(iter(errors))
-        raise ValidationError(f"{LABELS[first]}: {errors[first][0]}", errors)
-    return values
+        first, message = next(iter(errors.items()))
+        label = "" if first.startswith("lot_") else f"{LABELS[first]}: "
+        raise ValidationError(f"{label}{message[0]}", errors)
+    for name in QUANTITIES:  # the notice's totals over its lots
+        values[name] = sum((answer[name] for answer in lots.values()), Decimal(0))
+    values[ELSEWHERE] = any(answer[ELSEWHERE] for answer in lots.values())
+    return values, lots
 
 
-def record_response(notice: RecallNotice, data: dict, *, source: str, actor=None) -> RecallNotice:
-    """Store a consignee's answer. By link (`source="link"`) it is taken once: a second
-    submission is refused and changes nothing. By hand (`source="manual"`, marketing) it
-    may also correct an earlier answer; both are audited with before and after."""
+def _lot_snapshot(lines: list[AnswerLine]) -> dict:
+    """Each lot's answer as the audit trail names it: {"FIN-A on hand": 4, ...}."""
+    out = {}
+    for item in lines:
+        for name in (*QUANTITIES, ELSEWHERE):
+            out[f"{item.code} {LABELS.get(name, 'received elsewhere')}"] = getattr(item.line, name)
+    return out
+
+
+def record_response(
+    notice: RecallNotice, data: dict, *, source: str, actor=None, opened_version: int | None = None
+) -> RecallNotice:
+    """Store a consignee's answer, one per lot shipped to them, in each lot's unit. By link
+    (`source="link"`) it is taken once: a second submission is refused and changes nothing.
+    By hand (`source="manual"`, marketing, from the notice version the form was opened at)
+    it may also correct an earlier answer; both are audited with before and after, lot by lot."""
     recall = notice.recall
     if source == "manual":
         if actor is None or not actor.can(Permission.RECALL_MANAGE):
             raise NotAllowed("Only marketing or an admin can enter a consignee's response.")
+        if opened_version != notice.version:
+            raise StaleRecord(f"The response of {notice.consignee.name} was changed by someone else meanwhile.")
     elif source != "link":
         raise ValueError(source)
     if not accepts_responses(recall):
@@ -115,17 +180,23 @@ def record_response(notice: RecallNotice, data: dict, *, source: str, actor=None
         raise AlreadyAnswered(
             "This notice has been answered already; to correct the answer, reply to the notice email or call us."
         )
-    values = validate_response(data)
+    lines = answer_lines(notice)
+    values, lots = validate_response(data, lines)
     if source == "link":
         actor = Consignee(f"{values['response_by']} ({notice.consignee.name}, by response link)"[:120])
-    before = audit.snapshot(notice, values) | {"responded_at": notice.responded_at}
+    before = audit.snapshot(notice, values) | _lot_snapshot(lines) | {"responded_at": notice.responded_at}
     first_answer = notice.responded_at is None
     for key, value in values.items():
         setattr(notice, key, value)
+    for item in lines:
+        for key, value in lots[item.lot_id].items():
+            setattr(item.line, key, value)
+    notice.answer_shared_out = False  # answered lot by lot now
     notice.responded_at = notice.responded_at or utcnow()
     notice.response_source = source
     db.session.flush()
-    changes = audit.diff(before, values | {"responded_at": notice.responded_at})
+    after = values | _lot_snapshot(lines) | {"responded_at": notice.responded_at}
+    changes = audit.diff(before, after)
     changes["consignee"] = [None, notice.consignee.name]
     audit.record(
         "response received" if first_answer else "response corrected",
@@ -182,6 +253,14 @@ def effectiveness(recall: Recall) -> Effectiveness:
     ).all()
     told = told_clause()
     answered = RecallNotice.responded_at.is_not(None)
+    excess = _excess_by_notice(recall)
+    notice_accounted = sum((sa.func.coalesce(getattr(RecallNotice, name), 0) for name in QUANTITIES), sa.literal(0))
+    # A notice with no lot answered (answered before 0014 without lines) is weighed whole.
+    notice_excess = sa.case(
+        (sa.func.coalesce(excess.c.answered, 0) > 0, excess.c.excess),
+        (notice_accounted > RecallNotice.quantity_shipped, notice_accounted - RecallNotice.quantity_shipped),
+        else_=0,
+    )
     totals = db.session.execute(
         sa.select(
             sa.func.count(),
@@ -193,9 +272,13 @@ def effectiveness(recall: Recall) -> Effectiveness:
             sa.func.coalesce(sa.func.sum(RecallNotice.quantity_returned), 0),
             sa.func.coalesce(sa.func.sum(RecallNotice.quantity_destroyed), 0),
             sa.func.coalesce(sa.func.sum(RecallNotice.quantity_shipped).filter(answered), 0),
+            sa.func.coalesce(sa.func.sum(notice_excess), 0),
+            sa.func.coalesce(sa.func.sum(excess.c.flagged), 0),
+            sa.func.count().filter(RecallNotice.received_elsewhere.is_(True)),
         )
         .select_from(RecallNotice)
         .outerjoin(OutboxMessage, OutboxMessage.id == RecallNotice.outbox_id)
+        .outerjoin(excess, excess.c.notice_id == RecallNotice.id)
         .where(RecallNotice.recall_id == recall.id)
     ).one()
     result = Effectiveness(
@@ -209,6 +292,9 @@ def effectiveness(recall: Recall) -> Effectiveness:
         returned=Decimal(totals[6]),
         destroyed=Decimal(totals[7]),
         shipped_to_responders=Decimal(totals[8]),
+        beyond_shipped=Decimal(totals[9]),
+        beyond_flagged=Decimal(totals[10]),
+        elsewhere_consignees=totals[11],
         level=recall.effectiveness_level,
     )
     result.sample_share, result.sample_size = sample_size(
@@ -217,46 +303,61 @@ def effectiveness(recall: Recall) -> Effectiveness:
     return result
 
 
-def replacement_needs(recall: Recall) -> list[ReplacementNeed]:
-    """When the remedy is replace: per product, what consignees report on hand and returned.
+def _line_accounted():
+    return sum((sa.func.coalesce(getattr(RecallNoticeLine, name), 0) for name in QUANTITIES), sa.literal(0))
 
-    A response gives quantities for the whole notice; a notice spanning several products has
-    them shared out in proportion to the quantity of each product shipped to that consignee.
-    """
+
+def over_reported_clause():
+    """SQL condition on a notice: a lot of it answered above what was shipped of it without the
+    consignee saying they had it from elsewhere (only answers recorded before migration 0014)."""
+    line = RecallNoticeLine
+    return sa.exists().where(
+        line.notice_id == RecallNotice.id, line.received_elsewhere.is_(False), _line_accounted() > line.quantity
+    )
+
+
+def _excess_by_notice(recall: Recall):
+    """Subquery per notice of the recall: how much its lots were answered above what was
+    shipped of each (`excess`), the part of it the consignee flagged as received elsewhere
+    (`flagged`), and how many of its lots are answered (`answered`)."""
+    line = RecallNoticeLine
+    accounted = _line_accounted()
+    above = sa.case((accounted > line.quantity, accounted - line.quantity), else_=0)
+    some_answer = sa.or_(*(getattr(line, name).is_not(None) for name in QUANTITIES))
+    return (
+        sa.select(
+            line.notice_id,
+            sa.func.sum(above).label("excess"),
+            sa.func.sum(sa.case((line.received_elsewhere.is_(True), above), else_=0)).label("flagged"),
+            sa.func.count().filter(some_answer).label("answered"),
+        )
+        .join(RecallNotice, RecallNotice.id == line.notice_id)
+        .where(RecallNotice.recall_id == recall.id)
+        .group_by(line.notice_id)
+        .subquery("excess")
+    )
+
+
+def replacement_needs(recall: Recall) -> list[ReplacementNeed]:
+    """When the remedy is replace: per product and unit, what consignees report on hand and
+    returned, from their answers lot by lot (one aggregate query)."""
+    line = RecallNoticeLine
     rows = db.session.execute(
         sa.select(
-            RecallNotice.id,
-            RecallNotice.quantity_shipped,
-            RecallNotice.quantity_on_hand,
-            RecallNotice.quantity_returned,
             Product.name,
             Lot.unit,
-            sa.func.sum(RecallNoticeLine.quantity),
+            sa.func.sum(line.quantity),
+            sa.func.coalesce(sa.func.sum(line.quantity_on_hand), 0),
+            sa.func.coalesce(sa.func.sum(line.quantity_returned), 0),
         )
-        .join(RecallNoticeLine, RecallNoticeLine.notice_id == RecallNotice.id)
-        .join(Lot, Lot.id == RecallNoticeLine.lot_id)
+        .join(RecallNotice, RecallNotice.id == line.notice_id)
+        .join(Lot, Lot.id == line.lot_id)
         .join(Product, Product.id == Lot.product_id)
         .where(RecallNotice.recall_id == recall.id)
-        .group_by(
-            RecallNotice.id,
-            RecallNotice.quantity_shipped,
-            RecallNotice.quantity_on_hand,
-            RecallNotice.quantity_returned,
-            Product.name,
-            Lot.unit,
-        )
-        .order_by(Product.name)
+        .group_by(Product.name, Lot.unit)
+        .order_by(Product.name, Lot.unit)
     ).all()
-    needs: dict[tuple[str, str], ReplacementNeed] = {}
-    for _id, total, on_hand, returned, product, unit, shipped in rows:
-        key = (product, unit)
-        need = needs.setdefault(key, ReplacementNeed(product, unit, Decimal(0), Decimal(0), Decimal(0)))
-        shipped = Decimal(shipped or 0)
-        need.shipped += shipped
-        share = shipped / Decimal(total) if total else Decimal(0)
-        need.on_hand += Decimal(on_hand or 0) * share
-        need.returned += Decimal(returned or 0) * share
-    for need in needs.values():
-        need.on_hand = need.on_hand.quantize(Decimal("0.001"))
-        need.returned = need.returned.quantize(Decimal("0.001"))
-    return sorted(needs.values(), key=lambda n: n.product)
+    return [
+        ReplacementNeed(product, unit, Decimal(shipped or 0), Decimal(on_hand), Decimal(returned))
+        for product, unit, shipped, on_hand, returned in rows
+    ]

@@ -11,6 +11,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
+from ..models.quantity import format_quantity
 from .styles import BODY, GRID, H1, H2, NumberedCanvas, a4_document, cell, text
 
 
@@ -79,7 +80,10 @@ def build_recall_letter(data: LetterData) -> bytes:
         Paragraph("Lots shipped to you", H2),
     ]
     rows = [["Product", "Lot code", "Quantity shipped to you"]]
-    rows += [[cell(line.product), cell(line.lot_code), f"{line.quantity:,} {line.unit}"] for line in data.lines]
+    rows += [
+        [cell(line.product), cell(line.lot_code), format_quantity(line.quantity, line.unit, group="\u00a0")]
+        for line in data.lines
+    ]
     lots_table = Table(rows, colWidths=[document.width * 0.5, document.width * 0.25, document.width * 0.25])
     lots_table.setStyle(GRID)
     story += [
@@ -95,8 +99,8 @@ def build_recall_letter(data: LetterData) -> bytes:
         Paragraph("How to answer", H2),
         Paragraph(
             "Please answer within 5 working days, even if you have none of this product left: "
-            "confirm that you received this notice and tell us the quantity you still hold, "
-            "returned and destroyed, and whether you passed the product on.",
+            "confirm that you received this notice and tell us, for each lot, the quantity you "
+            "still hold, returned and destroyed, and whether you passed the product on.",
             BODY,
         ),
         Paragraph(f"Answer online: <link href='{text(data.response_link)}'>{text(data.response_link)}</link>", BODY),

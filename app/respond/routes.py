@@ -8,7 +8,7 @@ from ..extensions import db, limiter
 from ..models import RecallNotice
 from ..recalls import tokens
 from ..recalls.letter import heading, letter_lines
-from ..recalls.responses import AlreadyAnswered, record_response
+from ..recalls.responses import AlreadyAnswered, answer_lines, record_response
 from ..recalls.services import accepts_responses
 from ..web.response_form import ResponseForm
 from ..web.submit import submit
@@ -52,22 +52,26 @@ def respond(token: str):
             410,
         )
     context = {"notice": notice, "recall": recall, "heading": heading(recall), "lines": letter_lines(notice.id)}
+
+    def done(status: int = 200, **extra):
+        return render_template("respond/done.html", answers=answer_lines(notice), **context, **extra), status
+
     if notice.responded_at is not None:
-        return render_template("respond/done.html", **context)
-    form = ResponseForm()
+        return done()
+    form = ResponseForm.for_lines(answer_lines(notice))
     status = 200
     if form.is_submitted():
         status = 422
         if form.validate():
 
             def answered_meanwhile():  # another tab, a colleague: show what was recorded
-                return render_template("respond/done.html", **context), 409
+                return done(409)
 
             answer = submit(
                 form,
                 # The consignee answers, not a Lotline user (even if one is signed in here).
                 lambda: record_response(notice, form.to_data(), source="link"),
-                on_success=lambda _: render_template("respond/done.html", thanks=True, **context),
+                on_success=lambda _: done(thanks=True),
                 on_error=lambda error: answered_meanwhile() if isinstance(error, AlreadyAnswered) else None,
                 on_stale=answered_meanwhile,
             )

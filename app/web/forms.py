@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, ValidationError
 
 from .. import hygiene
 from ..extensions import db
+from ..models.quantity import QUANTITY_HELP, QuantityError, format_quantity, parse_quantity
 
 
 def strip(value):
@@ -48,6 +49,8 @@ def text_kind(field) -> str | None:
     None (passwords are never shown nor stored as typed; other fields parse their own value)."""
     if isinstance(field, TextAreaField):
         return "text"
+    if isinstance(field, QuantityField):  # parses its own value: only digits and one separator pass
+        return None
     if isinstance(field, StringField) and not isinstance(field, PasswordField):
         return "line"
     return None
@@ -64,6 +67,30 @@ class AppForm(FlaskForm):
             if kind is not None:
                 field.validators = [*field.validators, CleanText(kind)]
             return field
+
+
+class QuantityField(StringField):
+    """Every quantity a person types: read by models.quantity.parse_quantity (a dot or a comma
+    before decimals, no thousands separator, no sign or exponent, at most three decimals).
+    Empty gives None (an InputRequired/DataRequired validator, or the service, decides if
+    that is allowed); refused text keeps what was typed and says how to write it."""
+
+    def __init__(self, label=None, validators=None, description=QUANTITY_HELP, **kwargs):
+        super().__init__(label, validators, description=description, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            self.data = parse_quantity(valuelist[0])
+        except QuantityError as error:
+            raise ValueError(str(error)) from None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return format_quantity(self.data, group="") if self.data is not None else ""
 
 
 SCALE = [(0, "— choose —")] + [(n, str(n)) for n in range(1, 6)]

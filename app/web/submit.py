@@ -4,14 +4,16 @@
 and redirects; a domain refusal rolls everything back and becomes the form's errors and a
 status code (a 403 goes to the error page); a refused signature is rolled back but the
 attempt itself is audited in its own commit (21 CFR 11.300(d)); a record someone else saved
-meanwhile sends the user back to look at it. Views hold no try/except of their own: what a
+meanwhile (its version moved, a concurrent save took a key first, or SQLite refused a write
+after another one) sends the user back to look at it. Views hold no try/except of their own: what a
 view does differently (an edit form that shows the conflicting version, a button that has
 no form to show a refusal on) it says through the hooks below.
 """
 
 from collections.abc import Callable, Collection
 
-from flask import flash, redirect
+from flask import current_app, flash, redirect
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import DomainError, StaleRecord
@@ -64,8 +66,10 @@ def submit(
             db.session.commit()
         apply_domain_errors(form, error)
         return error.status_code
-    except (StaleDataError, StaleRecord):
+    except (StaleDataError, StaleRecord, IntegrityError, OperationalError) as error:
         db.session.rollback()
+        if isinstance(error, (IntegrityError, OperationalError)) and not lost_race(error):
+            raise
         if on_stale is not None:
             return on_stale()
         flash(f"Someone else changed this {kind} meanwhile; check it and try again.", "warning")
@@ -83,6 +87,16 @@ def submit(
     if done is not None:
         flash(done(result) if callable(done) else done, "success")
     return redirect(success_url(result) if callable(success_url) else success_url)
+
+
+def lost_race(error: Exception) -> bool:
+    """A save that lost to a concurrent one: a key the other took first (IntegrityError), or
+    SQLite refusing to let a transaction write after another wrote since it read ("database
+    is locked", SQLITE_BUSY). Logged: a constraint broken any other way would show here too."""
+    if isinstance(error, IntegrityError):
+        current_app.logger.warning("save refused by a constraint, answered as stale: %s", error.orig)
+        return True
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
 
 
 def _commit(result, undo: Callable[[object], None] | None) -> None:

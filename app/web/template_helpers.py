@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from flask import Flask, request, url_for
 
+from ..models.quantity import format_quantity
 from ..permissions import ROLE_LABELS, Permission
 from ..workflow import WORKFLOWS
 from .zones import user_zone
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["fromjson"] = fromjson
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["isodate"] = format_date
+    app.jinja_env.filters["quantity"] = format_quantity  # {{ line.quantity|quantity(line.unit) }}
     app.jinja_env.globals.update(
         Permission=Permission,
         WORKFLOWS=WORKFLOWS,

@@ -3,6 +3,7 @@ them to a real SMTP server, a consignee answers through the link in their email,
 effectiveness page moves."""
 
 import re
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -59,9 +60,11 @@ def test_approve_send_all_consignee_answers_effectiveness_moves(live_app, live_s
     consignee.goto(live_server + urlsplit(link).path)
     expect(consignee.get_by_text("URGENT: PRODUCT RECALL")).to_be_visible()
     consignee.get_by_label("We received this recall notice").check()
-    consignee.get_by_label("Quantity still on hand").fill("3")
-    consignee.get_by_label("Quantity returned to the supplier").fill("12")
-    consignee.get_by_label("Quantity destroyed").fill("0")
+    # One row per lot, each in its unit; a comma is a decimal separator (2,5 = 2.5).
+    for lot, (on_hand, returned, destroyed) in (("FIN-A", ("3", "12", "0")), ("FIN-B", ("0", "2,5", "0"))):
+        consignee.get_by_label(f"Lot {lot}: still on hand").fill(on_hand)
+        consignee.get_by_label(f"Lot {lot}: returned to the supplier").fill(returned)
+        consignee.get_by_label(f"Lot {lot}: destroyed").fill(destroyed)
     consignee.get_by_label("No", exact=True).check()
     consignee.get_by_label("Your name").fill("Sam Storekeeper")
     consignee.get_by_role("button", name="Send our answer").click()
@@ -72,4 +75,4 @@ def test_approve_send_all_consignee_answers_effectiveness_moves(live_app, live_s
     expect(page.locator("#notified-figure")).to_contain_text("1 of 2")
     with live_app.app_context():
         notice = db.session.scalar(sa.select(RecallNotice).where(RecallNotice.responded_at.is_not(None)))
-        assert notice.response_by == "Sam Storekeeper" and notice.quantity_returned == 12
+        assert notice.response_by == "Sam Storekeeper" and notice.quantity_returned == Decimal("14.5")

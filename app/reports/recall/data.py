@@ -66,6 +66,8 @@ class ConsigneeRow:
     returned: Decimal | None
     destroyed: Decimal | None
     distributed_further: bool | None
+    received_elsewhere: bool = False  # they said they also had a lot from elsewhere
+    over_reported: bool = False  # a lot answered above what was shipped of it, without that flag
 
     @property
     def accounted(self) -> Decimal:
@@ -124,13 +126,31 @@ class Effectiveness:
     returned: Decimal = Decimal(0)
     destroyed: Decimal = Decimal(0)
     shipped_to_responders: Decimal = Decimal(0)
+    # Answered above what was shipped of a lot, summed lot by lot (never counted as accounted
+    # for), and the part consignees said they had from elsewhere (the rest: answers recorded
+    # before that check, migration 0014).
+    beyond_shipped: Decimal = Decimal(0)
+    beyond_flagged: Decimal = Decimal(0)
+    elsewhere_consignees: int = 0  # consignees who said they had some from elsewhere
     level: str = "E"
     sample_share: int = 0
     sample_size: int = 0
 
     @property
-    def accounted(self) -> Decimal:
+    def reported(self) -> Decimal:
+        """On hand + returned + destroyed, as answered (may exceed what was shipped)."""
         return self.on_hand + self.returned + self.destroyed
+
+    @property
+    def accounted(self) -> Decimal:
+        """What was shipped and is accounted for: each lot counted up to what was shipped of it,
+        so the share is never above 100 %."""
+        return self.reported - self.beyond_shipped
+
+    @property
+    def beyond_unflagged(self) -> Decimal:
+        """Answered above what was shipped without the consignee saying why (before 0014)."""
+        return self.beyond_shipped - self.beyond_flagged
 
     @property
     def unaccounted(self) -> Decimal:

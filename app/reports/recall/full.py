@@ -7,7 +7,23 @@ from reportlab.platypus import KeepTogether, Paragraph, Spacer
 from ...charts.effectiveness import EFFECTIVENESS_TITLE, effectiveness_chart
 from ..styles import BODY, H1, H2, H3, para, text
 from .data import ConsigneeRow, RecallReportData
-from .layout import LEAD, Clock, chunked, day, facts, figures, fit, percent, qty, render, signatures, timeline, yes_no
+from .layout import (
+    FLAG_LEGEND,
+    LEAD,
+    Clock,
+    chunked,
+    day,
+    facts,
+    figures,
+    fit,
+    flag,
+    percent,
+    qty,
+    render,
+    signatures,
+    timeline,
+    yes_no,
+)
 
 CONSIGNEE_WIDTHS = [43 * mm, 18 * mm, 26 * mm, 26 * mm, 16 * mm, 16 * mm, 17 * mm, 18 * mm]
 CONSIGNEE_HEADER = ["Consignee", "Shipped", "Notified", "Responded", "On hand", "Returned", "Destroyed", "Passed on"]
@@ -86,7 +102,7 @@ def _lots(data: RecallReportData) -> list:
 def consignee_row(row: ConsigneeRow, clock: Clock) -> list:
     notified = f"{clock.at(row.notified_at)}\n{row.method}" if row.notified_at else row.told
     return [
-        fit(row.name, CONSIGNEE_WIDTHS[0]),
+        fit(row.name + flag(row), CONSIGNEE_WIDTHS[0]),
         qty(row.shipped),
         notified,
         clock.at(row.responded_at),
@@ -103,7 +119,7 @@ def _consignees(data: RecallReportData, clock: Clock) -> list:
         Paragraph("Consignees", H2),
         para(
             f"{data.figures.consignees:,} consignee(s) received lots in scope. Quantities are in the lots' "
-            f"units; times in {data.zone.key}.",
+            f"units; times in {data.zone.key}. {FLAG_LEGEND}",
             LEAD,
         ),
         *chunked(CONSIGNEE_HEADER, rows, CONSIGNEE_WIDTHS, right=(1, 4, 5, 6)),
@@ -119,7 +135,23 @@ def balance_rows(data: RecallReportData) -> list[tuple[str, str]]:
         ("Destroyed", qty(e.destroyed)),
         ("Accounted for (on hand + returned + destroyed)", f"{qty(e.accounted)} ({percent(e.accounted_percent)})"),
         ("Not yet accounted for", qty(e.unaccounted)),
+        *beyond_rows(e),
     ]
+
+
+def beyond_rows(e) -> list[tuple[str, str]]:
+    """The quantities answered above what was shipped of a lot, with their reason, when any."""
+    rows = []
+    if e.beyond_flagged:
+        rows.append(
+            (
+                f"Above shipped, from elsewhere (E): {e.elsewhere_consignees:,} consignee(s)",
+                qty(e.beyond_flagged),
+            )
+        )
+    if e.beyond_unflagged:
+        rows.append(("Above shipped, answered before the check (!)", qty(e.beyond_unflagged)))
+    return rows
 
 
 def effectiveness_rows(data: RecallReportData) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, Table, TableStyle
 
+from ...models.quantity import format_quantity
 from ..styles import BODY, CHUNK_ROWS, GRID, H2, NumberedCanvas, a4_document, audit_seal_note, cell, para
 from .data import RecallReportData
 from .longtable import FONT, PAD_X, SIZE, LongTable, text_width
@@ -54,12 +55,25 @@ def day(value: date | None) -> str:
     return value.isoformat() if value else "—"
 
 
-def qty(value: Decimal | None) -> str:
-    """12 / 2.5 / 1,000 (at most the three decimals stored); "" when not given."""
-    if value is None:
-        return ""
-    text = f"{Decimal(value):,.3f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def qty(value: Decimal | None, unit: str | None = None) -> str:
+    """12 / 2.5 / 12 500 (models.quantity.format_quantity, grouped by a no-break space the
+    PDF fonts have); "" when not given."""
+    return format_quantity(value, unit, group="\u00a0")
+
+
+def flag(row) -> str:
+    """The mark after a consignee's name: (E) more than shipped of a lot accounted for because
+    they also received it from elsewhere; (!) more than shipped, answered before that check."""
+    if row.received_elsewhere:
+        return " (E)"
+    return " (!)" if row.over_reported else ""
+
+
+FLAG_LEGEND = (
+    "(E): the consignee said they also received a lot from elsewhere, so more of it than we shipped is "
+    "accounted for; (!): more than shipped of a lot, answered before that was checked. Neither excess "
+    "counts in the quantity accounted for."
+)
 
 
 def percent(value: float) -> str:

@@ -8,7 +8,22 @@ from reportlab.platypus import Paragraph, Spacer
 from ..styles import BODY, H1, H2, para, text
 from .data import RecallReportData
 from .full import balance_rows
-from .layout import LEAD, Clock, chunked, day, facts, figures, fit, percent, qty, render, signatures, yes_no
+from .layout import (
+    FLAG_LEGEND,
+    LEAD,
+    Clock,
+    chunked,
+    day,
+    facts,
+    figures,
+    fit,
+    flag,
+    percent,
+    qty,
+    render,
+    signatures,
+    yes_no,
+)
 
 NON_RESPONDER_WIDTHS = [52 * mm, 15 * mm, 47 * mm, 28 * mm, 18 * mm, 20 * mm]
 RESPONDER_WIDTHS = [46 * mm, 26 * mm, 17 * mm, 16 * mm, 16 * mm, 17 * mm, 24 * mm, 18 * mm]
@@ -95,7 +110,7 @@ def _returned(data: RecallReportData, clock: Clock) -> list:
     rows = (
         [
             [
-                fit(r.name, w[0]),
+                fit(r.name + flag(r), w[0]),
                 clock.at(r.responded_at),
                 qty(r.shipped),
                 qty(r.on_hand),
@@ -113,6 +128,7 @@ def _returned(data: RecallReportData, clock: Clock) -> list:
         Paragraph("4. Products returned or corrected by each consignee, and quantity accounted for", H2),
         figures(balance_rows(data)),
         Spacer(1, 2 * mm),
+        para(f"Quantities are in the lots' units. {FLAG_LEGEND}", LEAD),
         *chunked(header, rows, w, right=(2, 3, 4, 5, 6)),
     ]
 
