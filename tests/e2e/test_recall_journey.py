@@ -51,6 +51,9 @@ def test_approve_send_all_consignee_answers_effectiveness_moves(live_app, live_s
 
     with live_app.app_context():  # the alert worker, as `flask alerts send --once` runs it
         assert Worker(live_app).run_once().sent == 1
+    # The notices page reloads itself every 5 s while an email was queued: leave it, or its
+    # reload can abort the next navigation while the consignee answers (seen under load).
+    page.goto(f"{live_server}/recalls/{recall_id}")
     (message,) = smtp_server.messages
     assert reference in message["Subject"] and message["To"] == "one@example.com"
     text = message.get_body(("plain",)).get_content()
