@@ -172,8 +172,9 @@ def _legacy_events(conn, rows: list[tuple[str, str]]) -> list[str]:
         digest = hashlib.sha256(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
         conn.execute(
             sa.text(
-                "INSERT INTO audit_events (id, created_at, actor_id, actor_name, record_type, record_id,"
-                " record_label, action, changes, prev_hash, hash) VALUES (:n, :at, NULL, :actor, 'complaint', :n,"
+                # ids from the sequence, as the app wrote them (the migration appends after them)
+                "INSERT INTO audit_events (created_at, actor_id, actor_name, record_type, record_id,"
+                " record_label, action, changes, prev_hash, hash) VALUES (:at, NULL, :actor, 'complaint', :n,"
                 " :label, :action, '{}', :prev, :hash)"
             ),
             {"n": n, "at": created.replace(tzinfo=None), "actor": actor, "label": f"CMP-{n}", "action": action}
@@ -194,7 +195,7 @@ def test_0013_seals_the_existing_chain_and_records_what_it_was(empty_database, b
         with db.engine.begin() as conn:
             hashes = _legacy_events(conn, [("Ann", "created"), ("Bob", "triage"), ("Cy", "closed")])
             if broken:
-                conn.execute(sa.text("UPDATE audit_events SET actor_name = 'Mallory' WHERE id = 2"))
+                conn.execute(sa.text("UPDATE audit_events SET actor_name = 'Mallory' WHERE record_id = 2"))
         upgrade()
         events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.id)).all()
         assert [(e.actor_name, e.action) for e in events[:3]] == [
